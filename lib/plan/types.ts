@@ -1,0 +1,158 @@
+// The Plan is the one contract between the TypeScript side (which decides) and the C init
+// (which only executes). Everything here is already resolved policy: absolute host paths,
+// numeric flags, bit masks, ordered lists. The C init never interprets spec strings.
+
+/** Namespace kinds the C init knows, with the CLONE_* value for each. */
+export const NS_FLAGS = {
+  mount: 0x00020000, // CLONE_NEWNS
+  uts: 0x04000000, // CLONE_NEWUTS
+  ipc: 0x08000000, // CLONE_NEWIPC
+  user: 0x10000000, // CLONE_NEWUSER
+  pid: 0x20000000, // CLONE_NEWPID
+  network: 0x40000000, // CLONE_NEWNET
+  cgroup: 0x02000000, // CLONE_NEWCGROUP
+  time: 0x00000080, // CLONE_NEWTIME
+} as const;
+export type NamespaceKind = keyof typeof NS_FLAGS;
+
+export interface NamespaceJoin {
+  /** CLONE_NEW* value of the namespace type; passed to setns() as nstype so the kernel checks it. */
+  flag: number;
+  /** Host path of a namespace file, e.g. /proc/123/ns/net. */
+  path: string;
+}
+
+export interface IdMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
+
+export interface MountStep {
+  /** Host path (bind) or free-form source (tmpfs, proc, …). Empty string means none. */
+  source: string;
+  /** Absolute path inside the container; resolved by the init inside the rootfs without following symlinks out of it. */
+  destination: string;
+  /** Filesystem type; "" for bind mounts. */
+  fstype: string;
+  /** MS_* flags for the first mount(2) call (MS_BIND / MS_REC included for binds). */
+  flags: number;
+  /** Filesystem-specific data string (e.g. "mode=755,size=65536k"). */
+  data: string;
+  /** MS_* flags for a second MS_REMOUNT|MS_BIND call needed by bind mounts with ro/nosuid/…; 0 = none. */
+  remountFlags: number;
+  /** MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE (| MS_REC) applied after the mount; 0 = none. */
+  propagation: number;
+  /** Create the destination as a regular file rather than a directory when it is missing. */
+  destIsFile: boolean;
+}
+
+export interface DeviceStep {
+  /** Absolute path inside the container, e.g. /dev/null. */
+  path: string;
+  /** S_IFCHR, S_IFBLK or S_IFIFO. */
+  type: number;
+  major: number;
+  minor: number;
+  /** Permission bits (e.g. 0o666). */
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Bind-mount the host node of the same path instead of mknod (user namespaces cannot mknod). */
+  bind: boolean;
+}
+
+export interface SymlinkStep {
+  target: string;
+  /** Absolute path inside the container. */
+  linkpath: string;
+}
+
+export interface Rlimit {
+  /** RLIMIT_* number. */
+  resource: number;
+  soft: bigint;
+  hard: bigint;
+}
+
+export interface Capabilities {
+  bounding: bigint;
+  effective: bigint;
+  inheritable: bigint;
+  permitted: bigint;
+  ambient: bigint;
+}
+
+export interface Hook {
+  path: string;
+  args: string[];
+  env: string[];
+  /** Seconds; 0 = no timeout. */
+  timeout: number;
+}
+
+export interface ProcessPlan {
+  args: string[];
+  env: string[];
+  /** Absolute path inside the container. */
+  cwd: string;
+  uid: number;
+  gid: number;
+  additionalGids: number[];
+  /** -1 = leave the umask alone. */
+  umask: number;
+  rlimits: Rlimit[];
+  /** null = leave capabilities alone (unchanged from the runtime's). */
+  capabilities: Capabilities | null;
+  noNewPrivileges: boolean;
+  /** null = leave oom_score_adj alone. */
+  oomScoreAdj: number | null;
+  /** Allocate a pty (issue 4); false for now. */
+  terminal: boolean;
+}
+
+export interface Plan {
+  /** Namespaces created anew by clone(2): OR of NS_FLAGS values. */
+  cloneFlags: number;
+  /** Existing namespaces joined with setns(2) before clone, user namespace first. */
+  joins: NamespaceJoin[];
+  uidMappings: IdMapping[];
+  gidMappings: IdMapping[];
+
+  /** Absolute host path of the container's root filesystem. */
+  rootfs: string;
+  /** MS_* propagation applied to "/" of the new mount namespace before anything is mounted (default MS_REC|MS_SLAVE). */
+  rootfsPropagation: number;
+  rootReadonly: boolean;
+  /** Use MS_MOVE + chroot instead of pivot_root (runc --no-pivot). */
+  noPivot: boolean;
+
+  mounts: MountStep[];
+  devices: DeviceStep[];
+  symlinks: SymlinkStep[];
+  maskedPaths: string[];
+  readonlyPaths: string[];
+
+  /** null = do not set. */
+  hostname: string | null;
+  domainname: string | null;
+  /** [key, value] pairs, key in dotted form (net.ipv4.ip_forward). */
+  sysctls: Array<[string, string]>;
+
+  process: ProcessPlan;
+
+  /** Host path of the exec fifo the init blocks on until `start`. */
+  execFifo: string;
+  /** Number of fds after stdio (3 .. 3+n-1) passed through to the process. */
+  preserveFds: number;
+  /** Call setsid and join a fresh session keyring unless noNewKeyring. */
+  noNewKeyring: boolean;
+
+  /** Stop before pivot_root and wait for the runtime to run createRuntime/createContainer hooks. */
+  hooksBeforePivot: boolean;
+  /** startContainer hooks run by the init after `start`, in the container, before execve. */
+  startContainerHooks: Hook[];
+
+  /** The first-stage process stays, waits for the container and reports its exit status (`tsrc run`). */
+  waitForExit: boolean;
+}

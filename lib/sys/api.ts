@@ -1,0 +1,50 @@
+// The boundary between the runtime's TypeScript logic and the processes/syscalls it needs.
+// lib/sys is the only place that spawns the C init or loads the native addon.
+import type { Plan, Hook } from '../plan/types.js';
+
+/** An error reported by the C init: the step that failed, its errno (0 if none) and a message. */
+export class InitError extends Error {
+  constructor(
+    readonly step: string,
+    readonly errno: number,
+    readonly detail: string,
+  ) {
+    super(detail);
+    this.name = 'InitError';
+  }
+}
+
+export interface SpawnInitOptions {
+  plan: Plan;
+  /**
+   * File descriptors of this (tsrc) process that become the container process's 0, 1, 2 and
+   * then 3.. (preserved fds), in order. Default [0, 1, 2].
+   */
+  stdio?: number[];
+  /**
+   * Called with the host pid of the first-stage C process before it clones the container:
+   * place it in the container's cgroups here so the container starts inside them.
+   */
+  beforeClone?(stagePid: number): Promise<void> | void;
+  /**
+   * Called with the container init's host pid when (and only when) plan.hooksBeforePivot is set:
+   * the init is stopped after its mounts, before pivot_root; it continues when this resolves.
+   * A rejection aborts the container (the init is killed).
+   */
+  onHooks?(initPid: number): Promise<void>;
+  /**
+   * Called once the init's pid is known, when plan.startContainerHooks is not empty: returns the
+   * state JSON that those hooks get on stdin.
+   */
+  hookState?(initPid: number): string;
+}
+
+export interface InitHandle {
+  /** Host pid of the container init (the process that becomes process.args[0]). */
+  pid: number;
+  /**
+   * With plan.waitForExit: resolves to the container's exit status once it exits
+   * (128+signal if killed by a signal). Otherwise resolves to -1 immediately.
+   */
+  exited: Promise<number>;
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// Builds everything offline: precompiled schema validators, TypeScript, and the native parts
+// (C init program + N-API addon) with cmake-js against Node's installed headers.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+
+function need(tool, pkg) {
+  try {
+    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+  } catch {
+    console.error(`tsrc build: '${tool}' not found; install the Debian package '${pkg}' (or run scripts/setup.sh)`);
+    process.exit(1);
+  }
+}
+
+const only = process.argv[2]; // optional: ts | native
+if (!only || only === 'ts') {
+  if (existsSync(join(root, 'scripts', 'build-validators.mjs'))) run(process.execPath, ['scripts/build-validators.mjs']);
+  run(process.execPath, [bin('tsc'), '-p', 'tsconfig.json']);
+}
+if (!only || only === 'native') {
+  need('cmake', 'cmake');
+  need('g++', 'g++');
+  if (!existsSync('/usr/include/seccomp.h')) {
+    console.error("tsrc build: seccomp.h not found; install the Debian package 'libseccomp-dev' (or run scripts/setup.sh)");
+    process.exit(1);
+  }
+  const nodedir = process.env.npm_config_nodedir || '/usr';
+  run(process.execPath, [bin('cmake-js'), 'compile', '--directory', root, '--out', 'build', '--CDCMAKE_BUILD_TYPE=Release', `--nodedir=${nodedir}`]);
+}
