@@ -1,0 +1,16 @@
+import { deleteContainer } from '../container/delete.js';
+import { openContainer } from '../container/load.js';
+import { NotExistError } from '../util/errors.js';
+import type { GlobalArgs } from './main.js';
+
+export default async function del(a: GlobalArgs & { 'container-id': string; force: boolean }): Promise<void> {
+  let c;
+  try {
+    c = await openContainer(a.root, a['container-id']);
+  } catch (e) {
+    // runc: delete --force of a container that does not exist succeeds.
+    if (a.force && e instanceof NotExistError) return;
+    throw e;
+  }
+  await deleteContainer(c, a.force);
+}

@@ -1,0 +1,35 @@
+// features.md: what this build of tsrc implements, honestly (only what works today is listed).
+import { CAPABILITIES } from '../plan/capabilities.js';
+import { PROPAGATION_OPTIONS } from '../plan/mount-options.js';
+import { VERSION } from './version.js';
+import type { GlobalArgs } from './main.js';
+
+const MOUNT_OPTIONS = [
+  'defaults', 'ro', 'rw', 'suid', 'nosuid', 'dev', 'nodev', 'exec', 'noexec', 'sync', 'async', 'dirsync', 'remount',
+  'mand', 'nomand', 'atime', 'noatime', 'diratime', 'nodiratime', 'bind', 'rbind', 'relatime', 'norelatime',
+  'strictatime', 'nostrictatime', 'lazytime', 'nolazytime', 'symfollow', 'nosymfollow', ...Object.keys(PROPAGATION_OPTIONS),
+];
+
+export function features(): Record<string, unknown> {
+  return {
+    ociVersionMin: '1.0.0',
+    ociVersionMax: VERSION.spec,
+    hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
+    mountOptions: MOUNT_OPTIONS,
+    linux: {
+      namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'uts'],
+      capabilities: [...CAPABILITIES],
+      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
+      seccomp: { enabled: false },
+      apparmor: { enabled: false },
+      selinux: { enabled: false },
+      intelRdt: { enabled: false },
+      mountExtensions: { idmap: { enabled: false } },
+    },
+    annotations: { 'org.opencontainers.runtime-spec.features.tsrc.version': VERSION.tsrc },
+  };
+}
+
+export default async function printFeatures(_a: GlobalArgs): Promise<void> {
+  process.stdout.write(JSON.stringify(features(), null, 2) + '\n');
+}

@@ -1,0 +1,125 @@
+// Command-line entry: runc-compatible global flags and subcommands. Each command's code is
+// imported only when that command runs, so a call pays for nothing it does not use.
+import yargs from 'yargs';
+import type { Argv } from 'yargs';
+import { TsrcError } from '../util/errors.js';
+import { configureLog, log } from '../util/log.js';
+import type { LogFormat } from '../util/log.js';
+import { VERSION } from './version.js';
+
+export interface GlobalArgs {
+  root: string;
+  log?: string;
+  'log-format': LogFormat;
+  debug: boolean;
+  'systemd-cgroup': boolean;
+  rootless: string;
+}
+
+// Each command module types its own argv; yargs has already checked them against the options declared here.
+type Handler = (argv: never) => Promise<number | void>;
+
+/** Wraps a lazily imported command module so errors become one line plus exit status 1. */
+function lazy(load: () => Promise<{ default: Handler }>): (argv: unknown) => Promise<void> {
+  return async (argv) => {
+    const a = argv as Record<string, unknown> & GlobalArgs;
+    configureLog({ file: a.log, format: a['log-format'], debug: a.debug });
+    if (a['systemd-cgroup']) throw new TsrcError('--systemd-cgroup: the systemd cgroup driver is not supported yet');
+    if (a.rootless === 'true') throw new TsrcError('--rootless=true: rootless containers are not supported yet');
+    const mod = await load();
+    const code = await mod.default(a as never);
+    process.exitCode = typeof code === 'number' ? code : 0;
+  };
+}
+
+const id = (y: Argv) => y.positional('container-id', { type: 'string', describe: 'container id', demandOption: true });
+
+export function buildCli(args: string[]): Argv {
+  return yargs(args)
+    .scriptName('tsrc')
+    .parserConfiguration({ 'boolean-negation': false, 'short-option-groups': false, 'camel-case-expansion': false, 'dot-notation': false })
+    .usage('tsrc: an OCI container runtime\n\nUsage: tsrc [global options] <command> [options]')
+    .option('root', { type: 'string', default: '/run/tsrc', describe: 'root directory for storage of container state', global: true })
+    .option('log', { type: 'string', describe: 'write runtime log messages to this file', global: true })
+    .option('log-format', { choices: ['text', 'json'], default: 'text', describe: 'log format', global: true })
+    .option('debug', { type: 'boolean', default: false, describe: 'enable debug logging', global: true })
+    .option('systemd-cgroup', { type: 'boolean', default: false, describe: 'use the systemd cgroup driver (not supported yet)', global: true })
+    .option('rootless', { type: 'string', default: 'auto', choices: ['true', 'false', 'auto'], describe: 'rootless mode (only false/auto supported)', global: true })
+    .command('create <container-id>', 'create a container', (y) =>
+      id(y)
+        .option('bundle', { alias: 'b', type: 'string', default: '.', describe: 'path to the bundle directory' })
+        .option('pid-file', { type: 'string', describe: 'file to write the container init pid to' })
+        .option('console-socket', { type: 'string', describe: 'unix socket to receive the pty master (not supported yet)' })
+        .option('no-pivot', { type: 'boolean', default: false, describe: 'do not use pivot_root (MS_MOVE + chroot instead)' })
+        .option('no-new-keyring', { type: 'boolean', default: false, describe: 'do not create a new session keyring' })
+        .option('preserve-fds', { type: 'number', default: 0, describe: 'pass N additional fds (3..3+N-1) to the container' }),
+      lazy(() => import('./create.js')),
+    )
+    .command('run <container-id>', 'create and start a container', (y) =>
+      id(y)
+        .option('bundle', { alias: 'b', type: 'string', default: '.', describe: 'path to the bundle directory' })
+        .option('pid-file', { type: 'string', describe: 'file to write the container init pid to' })
+        .option('console-socket', { type: 'string', describe: 'unix socket to receive the pty master (not supported yet)' })
+        .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'detach from the container process' })
+        .option('no-pivot', { type: 'boolean', default: false, describe: 'do not use pivot_root' })
+        .option('no-new-keyring', { type: 'boolean', default: false, describe: 'do not create a new session keyring' })
+        .option('preserve-fds', { type: 'number', default: 0, describe: 'pass N additional fds to the container' })
+        .option('keep', { type: 'boolean', default: false, describe: 'do not delete the container after it exits' }),
+      lazy(() => import('./run.js')),
+    )
+    .command('start <container-id>', 'start a created container', id, lazy(() => import('./start.js')))
+    .command('state <container-id>', 'print the state of a container as JSON', id, lazy(() => import('./state.js')))
+    .command(
+      'kill <container-id> [signal]',
+      'send a signal (default SIGTERM) to the container init',
+      (y) =>
+        id(y)
+          .positional('signal', { type: 'string', describe: 'signal number or name (KILL, SIGKILL, 9)' })
+          .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'signal every process in the container' }),
+      lazy(() => import('./kill.js')),
+    )
+    .command(
+      'delete <container-id>',
+      'delete a container and its resources',
+      (y) => id(y).option('force', { alias: 'f', type: 'boolean', default: false, describe: 'kill a running container first' }),
+      lazy(() => import('./delete.js')),
+    )
+    .command(
+      ['list', 'ls'],
+      'list containers',
+      (y) =>
+        y
+          .option('format', { alias: 'f', choices: ['table', 'json'], default: 'table', describe: 'output format' })
+          .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print only container ids' }),
+      lazy(() => import('./list.js')),
+    )
+    .command(
+      'spec',
+      'write a default config.json',
+      (y) =>
+        y.option('bundle', { alias: 'b', type: 'string', default: '.', describe: 'directory to write config.json in' }),
+      lazy(() => import('./spec.js')),
+    )
+    .command('features', 'print the features tsrc implements as JSON', (y) => y, lazy(() => import('./features.js')))
+    .demandCommand(1, 'a command is required; see tsrc --help')
+    .strictCommands()
+    .version(`tsrc version ${VERSION.tsrc}\nspec: ${VERSION.spec}`)
+    .alias('version', 'v')
+    .help()
+    .alias('help', 'h')
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .fail((msg, err) => {
+      throw err ?? new TsrcError(msg);
+    });
+}
+
+export async function main(args: string[]): Promise<void> {
+  try {
+    await buildCli(args).parseAsync();
+  } catch (e) {
+    const err = e as Error;
+    log.error(err instanceof TsrcError || err.name.endsWith('Error') ? err.message : String(err));
+    if (process.env.TSRC_DEBUG_STACK) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = err instanceof TsrcError ? err.exitCode : 1;
+  }
+}

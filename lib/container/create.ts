@@ -1,0 +1,152 @@
+// `create`: validate, make the cgroup, start the C init and leave it blocked on the exec fifo.
+// Any failure undoes everything done so far: no state dir, cgroup, mount or process remains.
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { userInfo } from 'node:os';
+import type { CgroupManager } from '../cgroups/api.js';
+import { buildPlan, hookSteps } from '../plan/build-plan.js';
+import type { Spec } from '../spec/types.js';
+import type { InitHandle } from '../sys/api.js';
+import { TsrcError, errnoCode } from '../util/errors.js';
+import { log } from '../util/log.js';
+import { makeFifo } from './fifo.js';
+import { runHooks } from './hooks.js';
+import { lockContainer } from './lock.js';
+import { procStat } from './proc.js';
+import { OCI_VERSION, containerDir, ensureRoot, execFifoPath, publicState, removeContainerDir, saveState, writeFileAtomic } from './state.js';
+import type { SavedState } from './state.js';
+
+export interface CreateOptions {
+  root: string;
+  id: string;
+  bundle: string;
+  pidFile?: string;
+  noPivot?: boolean;
+  noNewKeyring?: boolean;
+  preserveFds?: number;
+  systemdCgroup?: boolean;
+  /** `run` in the foreground: the init's first stage waits for the container and reports its exit. */
+  waitForExit?: boolean;
+}
+
+export interface Created {
+  dir: string;
+  state: SavedState;
+  init: InitHandle;
+}
+
+export async function createContainer(o: CreateOptions): Promise<Created> {
+  const [{ validateContainerId }, { loadSpec }, { checkSemantics, requireProcess }] = await Promise.all([
+    import('../spec/id.js'),
+    import('../spec/load.js'),
+    import('../spec/semantic.js'),
+  ]);
+  validateContainerId(o.id);
+  const bundle = resolve(o.bundle);
+  const spec: Spec = loadSpec(bundle);
+  checkSemantics(spec);
+  requireProcess(spec);
+
+  ensureRoot(o.root);
+  const dir = containerDir(o.root, o.id);
+  try {
+    mkdirSync(dir, { mode: 0o711 });
+  } catch (e) {
+    if (errnoCode(e) === 'EEXIST') throw new TsrcError(`container with id exists: ${o.id}`);
+    throw e;
+  }
+
+  const undo: Array<() => void> = [() => removeContainerDir(dir)];
+  const unlock = lockContainer(dir);
+  try {
+    return await setUp(o, spec, bundle, dir, undo);
+  } catch (e) {
+    for (const u of undo.reverse()) {
+      try {
+        u();
+      } catch (cleanupErr) {
+        log.warn(`cleanup after failed create: ${(cleanupErr as Error).message}`);
+      }
+    }
+    throw e;
+  } finally {
+    unlock();
+  }
+}
+
+async function setUp(o: CreateOptions, spec: Spec, bundle: string, dir: string, undo: Array<() => void>): Promise<Created> {
+  const { createCgroupManager } = await import('../cgroups/index.js');
+  const { spawnInit } = await import('../sys/init-runner.js');
+  const linux = spec.linux ?? {};
+
+  const fifo = execFifoPath(dir);
+  makeFifo(fifo);
+
+  const cg: CgroupManager = createCgroupManager({ cgroupsPath: linux.cgroupsPath, id: o.id, systemd: o.systemdCgroup });
+  undo.push(() => cg.destroy());
+  cg.create();
+  cg.apply(linux.resources);
+  for (const w of (cg as { warnings?: string[] }).warnings ?? []) log.warn(w);
+
+  const plan = buildPlan(spec, {
+    bundle,
+    execFifo: fifo,
+    preserveFds: o.preserveFds ?? 0,
+    noPivot: o.noPivot ?? false,
+    noNewKeyring: o.noNewKeyring ?? false,
+    waitForExit: o.waitForExit ?? false,
+    cgroup: { mode: cg.mode, paths: cg.paths },
+    warn: (m) => log.warn(m),
+  });
+
+  const state: SavedState = {
+    ociVersion: OCI_VERSION,
+    id: o.id,
+    pid: 0,
+    pidStartTime: 0,
+    bundle,
+    rootfs: plan.rootfs,
+    created: new Date().toISOString(),
+    owner: userInfo().username,
+    annotations: spec.annotations,
+    cgroup: { mode: cg.mode, paths: cg.paths },
+    sharedPidNs: !(linux.namespaces ?? []).some((n) => n.type === 'pid' && !n.path),
+    hooks: { poststart: hookSteps(spec.hooks?.poststart), poststop: hookSteps(spec.hooks?.poststop) },
+  };
+  const stateJson = (status: string, pid: number) => JSON.stringify({ ...publicState(state, 'creating'), status, pid });
+  const h = spec.hooks ?? {};
+
+  const stdio = [0, 1, 2];
+  for (let i = 0; i < (o.preserveFds ?? 0); i++) stdio.push(3 + i);
+
+  const init = await spawnInit({
+    plan,
+    stdio,
+    beforeClone: (stagePid) => cg.join(stagePid),
+    onHooks: async (pid) => {
+      const s = stateJson('creating', pid);
+      await runHooks('prestart', hookSteps(h.prestart), s);
+      await runHooks('createRuntime', hookSteps(h.createRuntime), s);
+      if (h.createContainer?.length) {
+        const { runInContainer } = await import('../sys/init-runner.js');
+        for (const hook of hookSteps(h.createContainer)) await runInContainer(pid, hook, s, hook.timeout);
+      }
+    },
+    hookState: (pid) => stateJson('created', pid),
+  });
+  undo.push(() => {
+    try {
+      process.kill(init.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  });
+
+  const st = procStat(init.pid);
+  if (!st) throw new TsrcError('container init exited during create');
+  state.pid = init.pid;
+  state.pidStartTime = st.startTime;
+  saveState(dir, state);
+  if (o.pidFile) writeFileAtomic(resolve(o.pidFile), String(init.pid), 0o644);
+  return { dir, state, init };
+}

@@ -1,0 +1,48 @@
+// `delete`: stop what is left, remove the cgroup and state, then run poststop hooks.
+import { TsrcError } from '../util/errors.js';
+import { log } from '../util/log.js';
+import { runHooks } from './hooks.js';
+import { signalAll } from './kill.js';
+import { lockContainer } from './lock.js';
+import type { Container } from './load.js';
+import { waitGone } from './proc.js';
+import { publicState, removeContainerDir } from './state.js';
+
+const SIGKILL = 9;
+
+export async function deleteContainer(c: Container, force: boolean): Promise<void> {
+  const unlock = lockContainer(c.dir);
+  try {
+    const status = c.status();
+    if (status !== 'stopped') {
+      // runc deletes a created (never started) container without --force: containerd relies on it.
+      if (status !== 'created' && !force) throw new TsrcError(`cannot delete container ${c.id} that is not stopped: ${status}`);
+      await signalAll(c, SIGKILL);
+      if (!waitGone(c.state.pid, c.state.pidStartTime, 10_000)) throw new TsrcError(`container ${c.id}: init ${c.state.pid} did not exit after SIGKILL`);
+    }
+    await destroy(c);
+  } finally {
+    unlock();
+  }
+  await runPoststop(c);
+}
+
+async function destroy(c: Container): Promise<void> {
+  const cg = await c.cgroup();
+  // Without a private pid namespace, other processes may outlive the init.
+  for (let tries = 0; tries < 50 && cg.pids().length > 0; tries++) await signalAll(c, SIGKILL);
+  cg.destroy();
+  removeContainerDir(c.dir);
+}
+
+async function runPoststop(c: Container): Promise<void> {
+  if (!c.state.hooks.poststop.length) return;
+  const state = JSON.stringify(publicState(c.state, 'stopped'));
+  for (const [i, h] of c.state.hooks.poststop.entries()) {
+    try {
+      await runHooks('poststop', [h], state);
+    } catch (e) {
+      log.warn(`poststop hook #${i}: ${(e as Error).message}`);
+    }
+  }
+}

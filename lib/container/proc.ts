@@ -1,0 +1,45 @@
+// What /proc says about a pid: whether it is still the process we started (start time), and whether it has exited.
+import { readFileSync } from 'node:fs';
+
+export interface ProcStat {
+  state: string;
+  ppid: number;
+  startTime: number;
+}
+
+/** Parses /proc/<pid>/stat; null if the pid does not exist. comm may contain spaces and parens, so split after the last ')'. */
+export function procStat(pid: number): ProcStat | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return null;
+  }
+  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  // rest[0] is field 3 (state); starttime is field 22.
+  return { state: rest[0], ppid: Number(rest[1]), startTime: Number(rest[19]) };
+}
+
+/** True while `pid` is the same live (not zombie) process that had `startTime`. */
+export function isAlive(pid: number, startTime: number): boolean {
+  if (pid <= 0) return false;
+  const st = procStat(pid);
+  return st !== null && st.startTime === startTime && st.state !== 'Z' && st.state !== 'X';
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+export function sleepMs(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
+}
+
+/** Waits until the process is gone or a zombie; false on timeout. */
+export function waitGone(pid: number, startTime: number, timeoutMs: number): boolean {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 1;
+  while (isAlive(pid, startTime)) {
+    if (Date.now() > deadline) return false;
+    sleepMs(delay);
+    delay = Math.min(delay * 2, 50);
+  }
+  return true;
+}

@@ -1,0 +1,103 @@
+// Where a container's state lives (<root>/<id>/) and how it is read and written: atomically
+// (temp file + rename), so a crash never leaves a half-written state behind.
+import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Hook } from '../plan/types.js';
+import type { State, Status } from '../spec/types.js';
+import { NotExistError, errnoCode } from '../util/errors.js';
+import { isAlive } from './proc.js';
+
+export const OCI_VERSION = '1.3.0';
+
+/** What tsrc keeps about a container; `tsrc state` prints a subset of it. */
+export interface SavedState {
+  ociVersion: string;
+  id: string;
+  pid: number;
+  /** /proc/<pid>/stat starttime, so a reused pid is never mistaken for the container. */
+  pidStartTime: number;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  owner: string;
+  annotations?: Record<string, string>;
+  cgroup: { mode: 'v1' | 'v2'; paths: Record<string, string> };
+  /** Whether the init shares the host pid namespace: then kill/delete must signal every cgroup member. */
+  sharedPidNs: boolean;
+  hooks: { poststart: Hook[]; poststop: Hook[] };
+}
+
+export function containerDir(root: string, id: string): string {
+  return join(root, id);
+}
+
+export function execFifoPath(dir: string): string {
+  return join(dir, 'exec.fifo');
+}
+
+export function writeFileAtomic(path: string, data: string, mode = 0o600): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, data, { mode });
+  renameSync(tmp, path);
+}
+
+export function saveState(dir: string, s: SavedState): void {
+  writeFileAtomic(join(dir, 'state.json'), JSON.stringify(s));
+}
+
+export function loadState(root: string, id: string): SavedState {
+  try {
+    return JSON.parse(readFileSync(join(containerDir(root, id), 'state.json'), 'utf8')) as SavedState;
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') throw new NotExistError(id);
+    throw e;
+  }
+}
+
+export function exists(root: string, id: string): boolean {
+  try {
+    readFileSync(join(containerDir(root, id), 'state.json'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** created until `start` removes the exec fifo; running while the init lives; stopped after. Paused is decided by the cgroup freezer. */
+export function deriveStatus(dir: string, s: SavedState, isPaused?: () => boolean): Status {
+  if (!isAlive(s.pid, s.pidStartTime)) return 'stopped';
+  if (fifoExists(dir)) return 'created';
+  if (isPaused?.()) return 'paused';
+  return 'running';
+}
+
+function fifoExists(dir: string): boolean {
+  try {
+    return lstatSync(execFifoPath(dir)).isFIFO();
+  } catch {
+    return false;
+  }
+}
+
+/** The state object of runtime.md, plus runc's rootfs/created/owner fields. */
+export function publicState(s: SavedState, status: Status): State & Record<string, unknown> {
+  return {
+    ociVersion: s.ociVersion,
+    id: s.id,
+    pid: status === 'stopped' ? 0 : s.pid,
+    status,
+    bundle: s.bundle,
+    rootfs: s.rootfs,
+    created: s.created,
+    owner: s.owner,
+    ...(s.annotations ? { annotations: s.annotations } : {}),
+  };
+}
+
+export function removeContainerDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export function ensureRoot(root: string): void {
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+}
