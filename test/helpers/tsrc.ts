@@ -1,0 +1,87 @@
+// Runs the real tsrc CLI the way callers do, with the container's stdio on files (a pipe would
+// keep the test waiting for EOF while the container lives), and checks what is left behind.
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const TSRC = join(REPO, 'bin', 'tsrc');
+
+export interface Result {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export class Harness {
+  readonly root: string;
+  readonly work: string;
+  constructor(readonly name: string) {
+    this.work = mkdtempSync(join(tmpdir(), `tsrc-${name}-`));
+    this.root = join(this.work, 'state');
+  }
+
+  /** Runs `tsrc --root <root> ...args`; stdin from `input` file or /dev/null. */
+  tsrc(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeout?: number; global?: string[] } = {}): Result {
+    const out = join(this.work, `out.${process.hrtime.bigint()}`);
+    const err = `${out}.err`;
+    const o = openSync(out, 'w');
+    const e = openSync(err, 'w');
+    const i = openSync(opts.input ?? '/dev/null', 'r');
+    try {
+      const r = spawnSync(TSRC, ['--root', this.root, ...(opts.global ?? []), ...args], {
+        stdio: [i, o, e],
+        env: opts.env ?? process.env,
+        timeout: opts.timeout ?? 60_000,
+      });
+      if (r.error) throw r.error;
+      return { status: r.status, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };
+    } finally {
+      closeSync(o);
+      closeSync(e);
+      closeSync(i);
+      rmSync(out, { force: true });
+      rmSync(err, { force: true });
+    }
+  }
+
+  /** What a container left behind: state dir entries and cgroup directories named for it. */
+  leftovers(id: string, cgroupsPath: string): string[] {
+    const found: string[] = [];
+    if (existsSync(join(this.root, id))) found.push(join(this.root, id));
+    for (const base of cgroupBases()) {
+      const p = join(base, cgroupsPath);
+      if (existsSync(p)) found.push(p);
+    }
+    return found;
+  }
+
+  cleanup(): void {
+    if (existsSync(this.root)) {
+      for (const id of readdirSync(this.root)) this.tsrc(['delete', '--force', id]);
+    }
+    rmSync(this.work, { recursive: true, force: true });
+  }
+}
+
+/** Mount points of every cgroup hierarchy on this host (v1 controllers, and v2). */
+export function cgroupBases(): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter((l) => / - cgroup2? /.test(l))
+    .map((l) => l.split(' ')[4]);
+}
+
+export function cgroupVersion(): 'v1' | 'v2' {
+  return cgroupBases().some((b) => b === '/sys/fs/cgroup') ? 'v2' : 'v1';
+}
+
+/** Root tests run as root; in CI (CI=true) being unable to run them is a failure, never a skip. */
+export function haveRoot(t: { fail: (msg: string) => void; plan: (n: number, why?: string) => void }): boolean {
+  if (process.getuid?.() === 0) return true;
+  if (process.env.CI === 'true') t.fail('root is required for this test and CI=true: refusing to skip');
+  else t.plan(0, 'skip: needs root');
+  return false;
+}
