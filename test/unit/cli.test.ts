@@ -1,0 +1,57 @@
+import t from 'tap';
+import { buildCli } from '../../lib/cli/main.js';
+import { formatLine, rfc3339 } from '../../lib/util/log.js';
+import { parseSignal } from '../../lib/util/signals.js';
+
+// Parse without running handlers: the handlers are what integration tests exercise.
+function parse(args: string[]): Record<string, unknown> {
+  let seen: Record<string, unknown> = {};
+  const cli = buildCli(args);
+  // Replace every command handler by capture: yargs runs the matched one.
+  cli.middleware((argv) => {
+    seen = argv;
+    throw new Error('__parsed__');
+  });
+  try {
+    cli.parseSync();
+  } catch (e) {
+    if ((e as Error).message !== '__parsed__') throw e;
+  }
+  return seen;
+}
+
+t.test('runc-style flags are read as themselves', async (t) => {
+  const a = parse(['--root', '/r', '--log', '/l.json', '--log-format', 'json', 'create', '--bundle', '/b', '--pid-file', '/p', '--no-pivot', '--no-new-keyring', '--preserve-fds', '2', 'c1']);
+  t.match(a, { root: '/r', log: '/l.json', 'log-format': 'json', bundle: '/b', 'pid-file': '/p', 'no-pivot': true, 'no-new-keyring': true, 'preserve-fds': 2, 'container-id': 'c1' });
+  t.equal(a.pivot, undefined, 'no boolean negation');
+});
+
+t.test('kill takes the signal positionally, --all as a flag', async (t) => {
+  t.match(parse(['kill', '--all', 'c1', '9']), { 'container-id': 'c1', signal: '9', all: true });
+  t.match(parse(['kill', 'c1']), { 'container-id': 'c1', all: false });
+});
+
+t.test('delete --force, list -q, --rootless=false, run -d', async (t) => {
+  t.match(parse(['delete', '--force', 'c1']), { force: true });
+  t.match(parse(['list', '-q']), { quiet: true });
+  t.match(parse(['--rootless=false', 'state', 'c1']), { rootless: 'false' });
+  t.match(parse(['run', '-d', '-b', '/b', 'c1']), { detach: true, bundle: '/b' });
+  t.match(parse(['--systemd-cgroup', 'state', 'x']), { 'systemd-cgroup': true });
+});
+
+t.test('signals: numbers and names, with or without SIG', async (t) => {
+  t.equal(parseSignal('9'), 9);
+  t.equal(parseSignal('KILL'), 9);
+  t.equal(parseSignal('SIGKILL'), 9);
+  t.equal(parseSignal('term'), 15);
+  t.equal(parseSignal(undefined), 15);
+  t.throws(() => parseSignal('NOPE'), /unknown signal "NOPE"/);
+  t.throws(() => parseSignal('99'), /invalid signal/);
+});
+
+t.test('log lines: json exactly {level,msg,time}, time RFC3339', async (t) => {
+  const d = new Date('2026-01-02T03:04:05.678Z');
+  t.equal(formatLine('error', 'boom "x"', 'json', d), '{"level":"error","msg":"boom \\"x\\"","time":"2026-01-02T03:04:05Z"}\n');
+  t.equal(formatLine('warning', 'w', 'text', d), 'time="2026-01-02T03:04:05Z" level=warning msg="w"\n');
+  t.match(rfc3339(), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+});
