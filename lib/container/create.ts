@@ -24,6 +24,7 @@ export interface CreateOptions {
   noPivot?: boolean;
   noNewKeyring?: boolean;
   preserveFds?: number;
+  consoleSocket?: string;
   systemdCgroup?: boolean;
   /** `run` in the foreground: the init's first stage waits for the container and reports its exit. */
   waitForExit?: boolean;
@@ -46,6 +47,9 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
   const spec: Spec = loadSpec(bundle);
   checkSemantics(spec);
   requireProcess(spec);
+  // Terminals arrive with exec and console sockets; until then, refuse rather than run without a tty.
+  if (o.consoleSocket) throw new TsrcError('--console-socket: terminals are not supported yet');
+  if (spec.process?.terminal) throw new TsrcError('config.json: /process/terminal: terminals are not supported yet');
 
   ensureRoot(o.root);
   const dir = containerDir(o.root, o.id);
