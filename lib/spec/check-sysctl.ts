@@ -38,9 +38,9 @@ export function checkSysctl(c: Checker, spec: Spec): void {
     const at = ptr('linux', 'sysctl', key);
     const name = normalizeSysctlName(key);
     const type = sysctlNamespace(name);
-    if (type === null) c.fail(at, `${name} is not namespaced: setting it would change the host (only net.*, IPC, UTS and user.* sysctls are allowed)`);
+    if (type === null) c.fail(at, 'is not namespaced: setting it would change the host (only net.*, IPC, UTS and user.* sysctls are allowed)');
     if (!namespaceOf(spec, type)) {
-      c.fail(at, `${name} needs ${NAMESPACE_WORDS[type]} (add {"type": "${type}"} to /linux/namespaces)`);
+      c.fail(at, `needs ${NAMESPACE_WORDS[type]} (add {"type": "${type}"} to /linux/namespaces)`);
     }
     if (name === 'kernel.hostname' && spec.hostname) c.fail(at, 'conflicts with /hostname: set one or the other');
     if (name === 'kernel.domainname' && spec.domainname) c.fail(at, 'conflicts with /domainname: set one or the other');

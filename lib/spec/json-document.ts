@@ -37,8 +37,37 @@ function decodeUtf8(bytes: Buffer, label: string): string {
   try {
     return utf8.decode(bytes);
   } catch {
-    throw new SpecError(`${label}: invalid JSON: not valid UTF-8`, { file: label });
+    const at = firstInvalidUtf8(bytes);
+    let line = 1;
+    for (let i = 0; i < at; i++) if (bytes[i] === 10) line++;
+    throw new SpecError(`${label}: invalid JSON at line ${line} (byte offset ${at}): not valid UTF-8`, { file: label });
   }
+}
+
+/** Offset of the first byte that does not start or continue a valid UTF-8 sequence. */
+export function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i];
+    let n: number; // continuation bytes
+    let min: number; // smallest code point for this length (no overlong forms)
+    if (c < 0x80) {
+      i++;
+      continue;
+    } else if (c >= 0xc2 && c <= 0xdf) [n, min] = [1, 0x80];
+    else if (c >= 0xe0 && c <= 0xef) [n, min] = [2, 0x800];
+    else if (c >= 0xf0 && c <= 0xf4) [n, min] = [3, 0x10000];
+    else return i;
+    let cp = c & (0x3f >> n);
+    for (let k = 1; k <= n; k++) {
+      const cc = b[i + k];
+      if (cc === undefined || (cc & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += n + 1;
+  }
+  return b.length;
 }
 
 /** The words of a Node fs error: "no such file or directory" from "ENOENT: no such file ..., open '/x'". */
@@ -208,6 +237,7 @@ const NUMBER = /-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
 function describeChar(text: string, i: number): string {
   const cp = text.codePointAt(i)!;
   if (cp === 0xfeff) return 'byte order mark U+FEFF';
+  if (cp === 0x22) return 'a string';
   if (cp < 0x20 || cp === 0x7f || (cp >= 0x80 && cp < 0xa0)) {
     return `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
   }

@@ -87,12 +87,25 @@ export function describeSchemaErrors(errors: readonly SchemaError[], doc: unknow
       consumed.add(e);
     }
   }
+  // propertyNames: the errors just before it, at the same path, are about the key it names (ajv
+  // only sets `propertyName` on them when the subschema is inline rather than a $ref).
+  const keyOf = new Map<SchemaError, string>();
+  errors.forEach((e, k) => {
+    if (e.keyword !== 'propertyNames') return;
+    for (let j = k - 1; j >= 0 && errors[j].instancePath === e.instancePath && errors[j].keyword !== 'propertyNames'; j--) {
+      keyOf.set(errors[j], String(e.params.propertyName));
+    }
+  });
   for (const e of errors) {
     if (consumed.has(e)) continue;
     if (e.keyword === 'if' || e.keyword === 'anyOf' || e.keyword === 'oneOf') continue;
     if (e.keyword === 'propertyNames') continue; // its subschema's error names the key
-    out.push(describe(e, doc));
+    const key = e.propertyName ?? keyOf.get(e);
+    out.push(describe(key === undefined ? e : { ...e, propertyName: key }, doc));
   }
+  // Subschemas (if/then) can repeat a rule already checked at the same place: say it once.
+  const seen = new Set<string>();
+  out.splice(0, out.length, ...out.filter((p) => !seen.has(p.pointer + '\0' + p.message) && seen.add(p.pointer + '\0' + p.message)));
   if (out.length === 0 && errors.length > 0) {
     out.push({ pointer: errors[0].instancePath, message: 'does not match the schema' });
   }
