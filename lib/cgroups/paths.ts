@@ -41,7 +41,9 @@ function v1Dir(h: Hierarchy, inner: string): string {
 
 function v2Dir(h: Hierarchy, inner: string): string {
   if (inner.startsWith('/')) return posix.join(h.mountpoint, inner);
-  return posix.join(posix.dirname(ownDir(h)), inner);
+  // The parent of our own cgroup; the root's parent is the root (never above the mount).
+  const own = posix.relative(h.mountpoint, ownDir(h));
+  return posix.join(h.mountpoint, posix.dirname('/' + own), inner);
 }
 
 /**

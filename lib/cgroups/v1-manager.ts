@@ -12,7 +12,7 @@ import { applyBlkioV1 } from './resources/blkio.js';
 import { applyCpuV1 } from './resources/cpu.js';
 import { applyCpuset, inheritCpusetV1 } from './resources/cpuset.js';
 import { applyDevicesV1 } from './resources/devices.js';
-import { applyHugetlb } from './resources/hugetlb.js';
+import { applyHugetlb, checkHugetlb } from './resources/hugetlb.js';
 import { applyMemoryV1 } from './resources/memory.js';
 import { applyNetClsV1, applyNetPrioV1, wantsNetCls, wantsNetPrio } from './resources/network.js';
 import { applyPids } from './resources/pids.js';
@@ -136,11 +136,15 @@ export class V1Manager extends BaseManager {
       netPrio: wantsNetPrio(r.network) ? this.need('net_prio', 'network.priorities') : '',
       rdma: r.rdma && Object.keys(r.rdma).length > 0 ? this.need('rdma', 'rdma') : '',
     };
+    if (r.hugepageLimits && r.hugepageLimits.length > 0) checkHugetlb(r.hugepageLimits);
     const unifiedKeys = Object.keys(r.unified ?? {});
     for (const key of unifiedKeys) {
       const c = key.split('.')[0];
       if (this.layout.v1.has(c)) throw new CgroupError(`linux.resources.unified: ${JSON.stringify(key)}: the ${c} controller is on cgroup v1 on this host; unified keys need cgroup v2`);
       if (!this.paths['']) throw new CgroupError(`linux.resources.unified: ${JSON.stringify(key)}: this host has no cgroup v2 hierarchy`);
+      if (c !== 'cgroup' && !controllersOf(this.layout.unified!.mountpoint).has(c)) {
+        throw new CgroupError(`linux.resources.unified: ${JSON.stringify(key)}: the ${c} controller is not available in cgroup v2 on this host`);
+      }
     }
 
     if (dirs.cpuset) applyCpuset(ctx, dirs.cpuset, cpu!);
