@@ -31,6 +31,16 @@ if (!only || only === 'native') {
     console.error("tsrc build: seccomp.h not found; install the Debian package 'libseccomp-dev' (or run scripts/setup.sh)");
     process.exit(1);
   }
+  // cmake-js takes the Node headers dir only from npm's `nodedir` config (it has no working
+  // --nodedir flag); with it set to a dir holding include/node/node.h it downloads nothing.
   const nodedir = process.env.npm_config_nodedir || '/usr';
-  run(process.execPath, [bin('cmake-js'), 'compile', '--directory', root, '--out', 'build', '--CDCMAKE_BUILD_TYPE=Release', `--nodedir=${nodedir}`]);
+  if (!existsSync(join(nodedir, 'include', 'node', 'node.h'))) {
+    console.error(`tsrc build: Node headers not found in ${nodedir}/include/node; install the Debian package 'libnode-dev' or set npm_config_nodedir`);
+    process.exit(1);
+  }
+  execFileSync(process.execPath, [bin('cmake-js'), 'compile', '--directory', root, '--out', 'build', '--CDCMAKE_BUILD_TYPE=Release'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, npm_config_nodedir: nodedir },
+  });
 }

@@ -1,0 +1,218 @@
+/* `tsrc-init dump`: a debugging aid and the round-trip check of the unit tests. Reads one frame
+ * from stdin, decodes it with the same decoder `init` uses, and prints the Plan as JSON shaped
+ * like lib/plan/types.ts (u64 values as decimal strings, since JSON numbers cannot hold them). */
+#include "dump.h"
+#include "protocol.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static void jstr(const char *s)
+{
+	if (!s) {
+		fputs("null", stdout);
+		return;
+	}
+	putchar('"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+	}
+	putchar('"');
+}
+
+static void jstrs(const struct str_list *l)
+{
+	putchar('[');
+	for (uint32_t i = 0; i < l->n; i++) {
+		if (i)
+			putchar(',');
+		jstr(l->v[i]);
+	}
+	putchar(']');
+}
+
+static void jbool(const char *key, bool v) { printf("\"%s\":%s", key, v ? "true" : "false"); }
+static void ju64(const char *key, uint64_t v) { printf("\"%s\":\"%llu\"", key, (unsigned long long)v); }
+
+static void jmaps(const char *key, const struct id_map *m, uint32_t n)
+{
+	printf("\"%s\":[", key);
+	for (uint32_t i = 0; i < n; i++)
+		printf("%s{\"containerID\":%u,\"hostID\":%u,\"size\":%u}", i ? "," : "", m[i].container_id,
+		       m[i].host_id, m[i].size);
+	putchar(']');
+}
+
+static void dump_plan(const struct plan *p)
+{
+	printf("{\"cloneFlags\":%u,\"joins\":[", p->clone_flags);
+	for (uint32_t i = 0; i < p->n_joins; i++) {
+		printf("%s{\"flag\":%u,\"path\":", i ? "," : "", p->joins[i].flag);
+		jstr(p->joins[i].path);
+		putchar('}');
+	}
+	printf("],");
+	jmaps("uidMappings", p->uid_maps, p->n_uid_maps);
+	putchar(',');
+	jmaps("gidMappings", p->gid_maps, p->n_gid_maps);
+	printf(",\"rootfs\":");
+	jstr(p->rootfs);
+	printf(",\"rootfsPropagation\":%u,", p->rootfs_propagation);
+	jbool("rootReadonly", p->root_readonly);
+	putchar(',');
+	jbool("noPivot", p->no_pivot);
+	printf(",\"mounts\":[");
+	for (uint32_t i = 0; i < p->n_mounts; i++) {
+		const struct mount_step *m = &p->mounts[i];
+		printf("%s{\"source\":", i ? "," : "");
+		jstr(m->source);
+		printf(",\"destination\":");
+		jstr(m->destination);
+		printf(",\"fstype\":");
+		jstr(m->fstype);
+		printf(",\"flags\":%u,\"data\":", m->flags);
+		jstr(m->data);
+		printf(",\"remountFlags\":%u,\"propagation\":%u,", m->remount_flags, m->propagation);
+		jbool("destIsFile", m->dest_is_file);
+		putchar('}');
+	}
+	printf("],\"devices\":[");
+	for (uint32_t i = 0; i < p->n_devices; i++) {
+		const struct device_step *d = &p->devices[i];
+		printf("%s{\"path\":", i ? "," : "");
+		jstr(d->path);
+		printf(",\"type\":%u,\"major\":%u,\"minor\":%u,\"mode\":%u,\"uid\":%u,\"gid\":%u,", d->type, d->major,
+		       d->minor, d->mode, d->uid, d->gid);
+		jbool("bind", d->bind);
+		putchar('}');
+	}
+	printf("],\"symlinks\":[");
+	for (uint32_t i = 0; i < p->n_symlinks; i++) {
+		printf("%s{\"target\":", i ? "," : "");
+		jstr(p->symlinks[i].target);
+		printf(",\"linkpath\":");
+		jstr(p->symlinks[i].linkpath);
+		putchar('}');
+	}
+	printf("],\"maskedPaths\":");
+	jstrs(&p->masked);
+	printf(",\"readonlyPaths\":");
+	jstrs(&p->readonly);
+	printf(",\"hostname\":");
+	jstr(p->hostname);
+	printf(",\"domainname\":");
+	jstr(p->domainname);
+	printf(",\"sysctls\":[");
+	for (uint32_t i = 0; i < p->n_sysctls; i++) {
+		printf("%s[", i ? "," : "");
+		jstr(p->sysctls[i].key);
+		putchar(',');
+		jstr(p->sysctls[i].value);
+		putchar(']');
+	}
+	const struct process_plan *pp = &p->process;
+	printf("],\"process\":{\"args\":");
+	jstrs(&pp->args);
+	printf(",\"env\":");
+	jstrs(&pp->env);
+	printf(",\"cwd\":");
+	jstr(pp->cwd);
+	printf(",\"uid\":%u,\"gid\":%u,\"additionalGids\":[", pp->uid, pp->gid);
+	for (uint32_t i = 0; i < pp->n_gids; i++)
+		printf("%s%u", i ? "," : "", pp->gids[i]);
+	printf("],\"umask\":%d,\"rlimits\":[", pp->umask);
+	for (uint32_t i = 0; i < pp->n_rlimits; i++) {
+		printf("%s{\"resource\":%u,", i ? "," : "", pp->rlimits[i].resource);
+		ju64("soft", pp->rlimits[i].soft);
+		putchar(',');
+		ju64("hard", pp->rlimits[i].hard);
+		putchar('}');
+	}
+	printf("],\"capabilities\":");
+	if (pp->has_caps) {
+		putchar('{');
+		ju64("bounding", pp->caps.bounding);
+		putchar(',');
+		ju64("effective", pp->caps.effective);
+		putchar(',');
+		ju64("inheritable", pp->caps.inheritable);
+		putchar(',');
+		ju64("permitted", pp->caps.permitted);
+		putchar(',');
+		ju64("ambient", pp->caps.ambient);
+		putchar('}');
+	} else {
+		fputs("null", stdout);
+	}
+	putchar(',');
+	jbool("noNewPrivileges", pp->no_new_privileges);
+	if (pp->has_oom_score_adj)
+		printf(",\"oomScoreAdj\":%d,", pp->oom_score_adj);
+	else
+		printf(",\"oomScoreAdj\":null,");
+	jbool("terminal", pp->terminal);
+	printf("},\"execFifo\":");
+	jstr(p->exec_fifo);
+	printf(",\"preserveFds\":%u,", p->preserve_fds);
+	jbool("noNewKeyring", p->no_new_keyring);
+	putchar(',');
+	jbool("hooksBeforePivot", p->hooks_before_pivot);
+	printf(",\"startContainerHooks\":[");
+	for (uint32_t i = 0; i < p->n_start_hooks; i++) {
+		const struct hook *h = &p->start_hooks[i];
+		printf("%s{\"path\":", i ? "," : "");
+		jstr(h->path);
+		printf(",\"args\":");
+		jstrs(&h->args);
+		printf(",\"env\":");
+		jstrs(&h->env);
+		printf(",\"timeout\":%u}", h->timeout);
+	}
+	printf("],");
+	jbool("waitForExit", p->wait_for_exit);
+	printf("}\n");
+}
+
+static void dump_enter(const struct enter_req *r)
+{
+	printf("{\"pid\":%u,\"nsFlags\":%u,\"path\":", r->pid, r->ns_flags);
+	jstr(r->path);
+	printf(",\"args\":");
+	jstrs(&r->args);
+	printf(",\"env\":");
+	jstrs(&r->env);
+	printf(",\"cwd\":");
+	jstr(r->cwd);
+	printf("}\n");
+}
+
+int dump_main(void)
+{
+	struct frame f;
+	const char *err = NULL;
+	int r = frame_recv(0, &f, &err);
+
+	if (r == 1)
+		die("dump", 0, "no frame on stdin");
+	if (r < 0)
+		die("protocol", 0, "%s", err);
+	if (f.type == MSG_PLAN) {
+		struct plan p;
+		if ((err = plan_decode(f.data, f.len, &p)))
+			die("plan", 0, "%s", err);
+		dump_plan(&p);
+	} else if (f.type == MSG_ENTER) {
+		struct enter_req e;
+		if ((err = enter_decode(f.data, f.len, &e)))
+			die("enter", 0, "%s", err);
+		dump_enter(&e);
+	} else {
+		die("dump", 0, "message 0x%02x is not a PLAN or ENTER", f.type);
+	}
+	return fflush(stdout) == 0 ? 0 : 1;
+}

@@ -1,0 +1,21 @@
+/* The end of the init: find the executable, wait on the exec fifo, run startContainer hooks,
+ * and execve. */
+#ifndef TSRC_EXEC_H
+#define TSRC_EXEC_H
+
+#include "plan.h"
+
+/* Resolve args[0] through the PATH of the plan's env, as Go's exec.LookPath does for runc, so
+ * a missing executable is a create-time error. Returns a malloc'd path. */
+char *exec_lookup(const struct process_plan *pp);
+/* Open the exec fifo (before pivot_root); -1 when the plan has none. */
+int exec_fifo_open(const struct plan *p);
+/* Block until `start` writes a byte into the fifo. */
+void exec_fifo_wait(int fd);
+void start_hooks_run(const struct plan *p, const char *state);
+/* Reset signal dispositions and mask to the defaults a new program expects. */
+void signals_reset(void);
+/* Close every fd above stdio + preserved ones (on exec) and execve; dies on failure. */
+_Noreturn void exec_process(const struct plan *p, const char *path);
+
+#endif

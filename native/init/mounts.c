@@ -1,0 +1,245 @@
+/* Mounts inside the new mount namespace. Targets are always handed to mount(2) as
+ * /proc/self/fd/N of an fd resolved inside the rootfs (pathfs.c), never as a path string that
+ * the kernel would walk through the rootfs's symlinks. All of this runs before pivot_root, while
+ * /proc is still the host's procfs (checked in stages.c). */
+#include "mounts.h"
+#include "pathfs.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#ifndef MS_NOSYMFOLLOW
+#define MS_NOSYMFOLLOW 256
+#endif
+
+/* Remount a bind mount with `flags`. In a user namespace the kernel refuses to clear flags it
+ * locked (nosuid, nodev, noexec, atime) on mounts inherited from the host; on EPERM retry with
+ * those kept, as the caller cannot have meant to lift them. */
+static int remount_bind(int fd, unsigned long flags)
+{
+	char path[32];
+	unsigned long f = flags | MS_REMOUNT | MS_BIND;
+
+	if (mount(NULL, fd_path(fd, path), NULL, f, NULL) == 0)
+		return 0;
+	if (errno != EPERM)
+		return -1;
+	struct statvfs sv;
+	if (fstatvfs(fd, &sv) < 0)
+		return -1;
+	unsigned long keep = sv.f_flag & (ST_NOSUID | ST_NODEV | ST_NOEXEC);
+	if (!(flags & (MS_NOATIME | MS_RELATIME | MS_STRICTATIME | MS_NODIRATIME)))
+		keep |= sv.f_flag & (ST_NOATIME | ST_NODIRATIME | ST_RELATIME);
+	if (keep == 0) {
+		errno = EPERM;
+		return -1;
+	}
+	return mount(NULL, path, NULL, f | keep, NULL);
+}
+
+/* The mount point (on the host) whose mount holds `dir`: walk up while the mount id stays. */
+static int mount_point_of(const char *dir, char *out, size_t size)
+{
+	struct statx sx;
+	char buf[PATH_MAX];
+
+	if (strlen(dir) >= sizeof(buf) || strlen(dir) >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(buf, dir);
+	if (statx(AT_FDCWD, buf, 0, STATX_MNT_ID, &sx) < 0)
+		return -1;
+	uint64_t id = sx.stx_mnt_id;
+	for (;;) {
+		strcpy(out, buf);
+		char *slash = strrchr(buf, '/');
+		if (!slash || buf[0] != '/' || buf[1] == 0)
+			return 0;
+		if (slash == buf)
+			slash[1] = 0;
+		else
+			*slash = 0;
+		if (statx(AT_FDCWD, buf, 0, STATX_MNT_ID, &sx) < 0)
+			return -1;
+		if (sx.stx_mnt_id != id)
+			return 0;
+	}
+}
+
+int rootfs_prepare(const struct plan *p)
+{
+	if (p->rootfs[0] != '/')
+		die("rootfs", EINVAL, "rootfs %s is not an absolute path", p->rootfs);
+	if (p->rootfs_propagation && mount(NULL, "/", NULL, p->rootfs_propagation, NULL) < 0)
+		die("rootfs", errno, "set propagation 0x%x on /", p->rootfs_propagation);
+
+	/* pivot_root refuses a new root whose parent mount is shared; only a shared (or untouched)
+	 * "/" can leave it so. The bind below is then a private clone, as with runc. */
+	if (!p->rootfs_propagation || (p->rootfs_propagation & MS_SHARED)) {
+		char parent[PATH_MAX], mnt[PATH_MAX];
+		size_t n = strlen(p->rootfs);
+		if (n >= sizeof(parent))
+			die("rootfs", ENAMETOOLONG, "rootfs %s", p->rootfs);
+		memcpy(parent, p->rootfs, n + 1);
+		while (n > 1 && parent[n - 1] == '/')
+			parent[--n] = 0;
+		char *slash = strrchr(parent, '/');
+		if (slash == parent)
+			slash[1] = 0;
+		else
+			*slash = 0;
+		if (mount_point_of(parent, mnt, sizeof(mnt)) < 0)
+			die("rootfs", errno, "find the mount holding %s", parent);
+		if (mount(NULL, mnt, NULL, MS_PRIVATE, NULL) < 0)
+			die("rootfs", errno, "make %s private", mnt);
+	}
+
+	if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		die("rootfs", errno, "bind mount %s onto itself", p->rootfs);
+	int fd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		die("rootfs", errno, "open %s", p->rootfs);
+	return fd;
+}
+
+static void mount_one(const struct mount_step *m, int rootfd)
+{
+	char path[32];
+	const char *what = m->source[0] ? m->source : m->fstype;
+
+	if (m->destination[0] != '/')
+		die("mount", EINVAL, "destination %s is not absolute", m->destination);
+	int fd = mkpath_in_root(rootfd, m->destination, m->dest_is_file);
+	if (fd < 0)
+		die("mount", errno, "create mount point %s in the rootfs", m->destination);
+	if (mount(m->source[0] ? m->source : NULL, fd_path(fd, path), m->fstype[0] ? m->fstype : NULL, m->flags,
+		  m->data[0] ? m->data : NULL) < 0)
+		die("mount", errno, "mount %s to %s", what, m->destination);
+	close(fd);
+	if (!m->remount_flags && !m->propagation)
+		return;
+
+	/* Reopen: the fd above names the mount point underneath, not the new mount. */
+	fd = resolve_in_root(rootfd, m->destination);
+	if (fd < 0)
+		die("mount", errno, "reopen %s after mounting", m->destination);
+	if (m->remount_flags && remount_bind(fd, m->remount_flags) < 0)
+		die("mount", errno, "remount %s with flags 0x%x", m->destination, m->remount_flags);
+	if (m->propagation && mount(NULL, fd_path(fd, path), NULL, m->propagation, NULL) < 0)
+		die("mount", errno, "set propagation 0x%x on %s", m->propagation, m->destination);
+	close(fd);
+}
+
+void mounts_apply(const struct plan *p, int rootfd)
+{
+	for (uint32_t i = 0; i < p->n_mounts; i++)
+		mount_one(&p->mounts[i], rootfd);
+}
+
+void masked_paths_apply(const struct plan *p, int rootfd)
+{
+	char src[32], dst[32];
+	int null_fd = -1;
+
+	for (uint32_t i = 0; i < p->masked.n; i++) {
+		const char *path = p->masked.v[i];
+		int fd = resolve_in_root(rootfd, path);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue;
+			die("maskedPaths", errno, "open %s", path);
+		}
+		struct stat st;
+		if (fstat(fd, &st) < 0)
+			die("maskedPaths", errno, "stat %s", path);
+		if (S_ISDIR(st.st_mode)) {
+			if (mount("tmpfs", fd_path(fd, dst), "tmpfs", MS_RDONLY, NULL) < 0)
+				die("maskedPaths", errno, "mount a read-only tmpfs on %s", path);
+		} else {
+			if (null_fd < 0) {
+				/* The host's /dev/null, checked to be the null device (CVE-2025-31133). */
+				null_fd = open("/dev/null", O_PATH | O_CLOEXEC);
+				struct stat ns;
+				if (null_fd < 0 || fstat(null_fd, &ns) < 0)
+					die("maskedPaths", errno, "open /dev/null");
+				if (!S_ISCHR(ns.st_mode) || major(ns.st_rdev) != 1 || minor(ns.st_rdev) != 3)
+					die("maskedPaths", EINVAL, "/dev/null is not the null device");
+			}
+			if (mount(fd_path(null_fd, src), fd_path(fd, dst), NULL, MS_BIND, NULL) < 0)
+				die("maskedPaths", errno, "bind /dev/null onto %s", path);
+		}
+		close(fd);
+	}
+	close_quiet(null_fd);
+}
+
+void readonly_paths_apply(const struct plan *p, int rootfd)
+{
+	char path[32];
+
+	for (uint32_t i = 0; i < p->readonly.n; i++) {
+		const char *rp = p->readonly.v[i];
+		int fd = resolve_in_root(rootfd, rp);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue;
+			die("readonlyPaths", errno, "open %s", rp);
+		}
+		fd_path(fd, path);
+		if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+			die("readonlyPaths", errno, "bind %s onto itself", rp);
+		close(fd);
+		fd = resolve_in_root(rootfd, rp);
+		if (fd < 0)
+			die("readonlyPaths", errno, "reopen %s", rp);
+		if (remount_bind(fd, MS_RDONLY) < 0)
+			die("readonlyPaths", errno, "remount %s read-only", rp);
+		close(fd);
+	}
+}
+
+void root_readonly_apply(int rootfd)
+{
+	if (remount_bind(rootfd, MS_RDONLY) < 0)
+		die("rootfs", errno, "remount the rootfs read-only");
+}
+
+void root_switch(const struct plan *p, int rootfd)
+{
+	if (p->no_pivot) {
+		/* runc --no-pivot: move the rootfs over "/" and chroot into it. */
+		if (fchdir(rootfd) < 0)
+			die("rootfs", errno, "chdir to the rootfs");
+		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+			die("rootfs", errno, "move the rootfs onto /");
+		if (chroot(".") < 0)
+			die("rootfs", errno, "chroot");
+	} else {
+		int oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (oldroot < 0)
+			die("pivot_root", errno, "open the old root");
+		if (fchdir(rootfd) < 0)
+			die("pivot_root", errno, "chdir to the rootfs");
+		/* pivot_root(".", "."): the old root ends up stacked under the new one, no put_old dir. */
+		if (syscall(SYS_pivot_root, ".", ".") < 0)
+			die("pivot_root", errno, "pivot_root to %s", p->rootfs);
+		if (fchdir(oldroot) < 0)
+			die("pivot_root", errno, "chdir to the old root");
+		/* Slave first, so detaching the old root cannot propagate unmounts to the host. */
+		if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+			die("pivot_root", errno, "make the old root a slave");
+		if (umount2(".", MNT_DETACH) < 0)
+			die("pivot_root", errno, "detach the old root");
+		close(oldroot);
+	}
+	if (chdir("/") < 0)
+		die("rootfs", errno, "chdir to /");
+}

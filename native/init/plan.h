@@ -1,0 +1,113 @@
+/* The decoded Plan (see lib/plan/types.ts for the meaning of every field). All strings point
+ * into the received frame buffer, which lives as long as the process: nothing is copied. */
+#ifndef TSRC_PLAN_H
+#define TSRC_PLAN_H
+
+#include "common.h"
+
+struct str_list {
+	const char **v; /* NULL-terminated, so it can be handed to execve */
+	uint32_t n;
+};
+
+struct ns_join {
+	uint32_t flag;
+	const char *path;
+};
+
+struct id_map {
+	uint32_t container_id, host_id, size;
+};
+
+struct mount_step {
+	const char *source, *destination, *fstype, *data;
+	uint32_t flags, remount_flags, propagation;
+	bool dest_is_file;
+};
+
+struct device_step {
+	const char *path;
+	uint32_t type, major, minor, mode, uid, gid;
+	bool bind;
+};
+
+struct symlink_step {
+	const char *target, *linkpath;
+};
+
+struct kv {
+	const char *key, *value;
+};
+
+struct rlimit_step {
+	uint32_t resource;
+	uint64_t soft, hard;
+};
+
+struct caps {
+	uint64_t bounding, effective, inheritable, permitted, ambient;
+};
+
+struct hook {
+	const char *path;
+	uint32_t timeout;
+	struct str_list args, env;
+};
+
+struct process_plan {
+	struct str_list args, env;
+	const char *cwd;
+	uint32_t uid, gid;
+	uint32_t *gids;
+	uint32_t n_gids;
+	int32_t umask; /* -1 = leave alone */
+	struct rlimit_step *rlimits;
+	uint32_t n_rlimits;
+	bool has_caps;
+	struct caps caps;
+	bool no_new_privileges;
+	bool has_oom_score_adj;
+	int32_t oom_score_adj;
+	bool terminal;
+};
+
+struct plan {
+	uint32_t clone_flags;
+	struct ns_join *joins;
+	uint32_t n_joins;
+	struct id_map *uid_maps, *gid_maps;
+	uint32_t n_uid_maps, n_gid_maps;
+
+	const char *rootfs;
+	uint32_t rootfs_propagation;
+	bool root_readonly, no_pivot, no_new_keyring, hooks_before_pivot, wait_for_exit;
+
+	struct mount_step *mounts;
+	uint32_t n_mounts;
+	struct device_step *devices;
+	uint32_t n_devices;
+	struct symlink_step *symlinks;
+	uint32_t n_symlinks;
+	struct str_list masked, readonly;
+
+	const char *hostname, *domainname; /* NULL = do not set */
+	struct kv *sysctls;
+	uint32_t n_sysctls;
+
+	struct process_plan process;
+
+	const char *exec_fifo; /* "" = do not wait */
+	uint32_t preserve_fds;
+	struct hook *start_hooks;
+	uint32_t n_start_hooks;
+};
+
+/* `tsrc-init enter`: join the namespaces of a running process and run one program there. */
+struct enter_req {
+	uint32_t pid;
+	uint32_t ns_flags; /* OR of CLONE_NEW* kinds to join (those equal to ours are skipped) */
+	const char *path, *cwd;
+	struct str_list args, env;
+};
+
+#endif

@@ -1,0 +1,572 @@
+/* Frame I/O and the bounds-checked decoder for PLAN / ENTER payloads (format: PROTOCOL.md).
+ * Decoding never trusts a length: every read is checked against the end of its record, every
+ * string must be NUL-terminated exactly at its stated length, and unknown tags are refused. */
+#include "protocol.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* ---- little-endian helpers ---- */
+
+static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+static uint64_t le64(const uint8_t *p) { return (uint64_t)le32(p) | ((uint64_t)le32(p + 4) << 32); }
+static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* ---- frames ---- */
+
+static char errbuf[192];
+
+int frame_recv(int fd, struct frame *f, const char **err)
+{
+	uint8_t hdr[TSRC_FRAME_HEADER];
+	int r = read_full(fd, hdr, sizeof(hdr));
+
+	if (r == 1)
+		return 1;
+	if (r < 0) {
+		*err = errno == EPROTO ? "truncated frame header" : "read frame header";
+		return -1;
+	}
+	if (le32(hdr) != TSRC_MAGIC) {
+		errno = EPROTO;
+		*err = "bad frame magic (not a tsrc protocol stream)";
+		return -1;
+	}
+	if (le16(hdr + 4) != TSRC_PROTOCOL_VERSION) {
+		errno = EPROTO;
+		snprintf(errbuf, sizeof(errbuf), "unsupported protocol version %u (this tsrc-init speaks %u)",
+			 le16(hdr + 4), TSRC_PROTOCOL_VERSION);
+		*err = errbuf;
+		return -1;
+	}
+	f->type = le16(hdr + 6);
+	f->len = le32(hdr + 8);
+	if (f->len > TSRC_FRAME_MAX) {
+		errno = EMSGSIZE;
+		snprintf(errbuf, sizeof(errbuf), "frame of %u bytes exceeds the %u byte limit", f->len, TSRC_FRAME_MAX);
+		*err = errbuf;
+		return -1;
+	}
+	f->data = malloc((size_t)f->len + 1);
+	if (!f->data) {
+		*err = "allocate frame";
+		return -1;
+	}
+	f->data[f->len] = 0;
+	if (f->len && read_full(fd, f->data, f->len) != 0) {
+		free(f->data);
+		f->data = NULL;
+		errno = EPROTO;
+		snprintf(errbuf, sizeof(errbuf), "truncated frame: expected %u payload bytes", f->len);
+		*err = errbuf;
+		return -1;
+	}
+	return 0;
+}
+
+void frame_expect(int fd, uint16_t want, struct frame *f)
+{
+	const char *err = NULL;
+	int r = frame_recv(fd, f, &err);
+
+	if (r == 1)
+		die("protocol", EPIPE, "runtime closed the sync socket while tsrc-init waited for message 0x%02x", want);
+	if (r < 0)
+		die("protocol", errno, "%s", err);
+	if (f->type != want)
+		die("protocol", EPROTO, "expected message 0x%02x, got 0x%02x", want, f->type);
+}
+
+int frame_send(int fd, uint16_t type, const void *payload, uint32_t len)
+{
+	uint8_t hdr[TSRC_FRAME_HEADER];
+
+	put32(hdr, TSRC_MAGIC);
+	put16(hdr + 4, TSRC_PROTOCOL_VERSION);
+	put16(hdr + 6, type);
+	put32(hdr + 8, len);
+	/* One sendmsg so a frame is never interleaved; MSG_NOSIGNAL: a vanished runtime is EPIPE. */
+	struct iovec iov[2] = { { hdr, sizeof(hdr) }, { (void *)payload, len } };
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
+	size_t total = sizeof(hdr) + len;
+	ssize_t n;
+
+	do
+		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if ((size_t)n != total) {
+		/* A short write on a blocking stream socket; finish the rest plainly. */
+		uint8_t *all = malloc(total);
+		if (!all)
+			return -1;
+		memcpy(all, hdr, sizeof(hdr));
+		if (len)
+			memcpy(all + sizeof(hdr), payload, len);
+		int r = write_full(fd, all + n, total - (size_t)n);
+		free(all);
+		return r;
+	}
+	return 0;
+}
+
+static size_t put_str(uint8_t *p, const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+
+	put32(p, (uint32_t)n);
+	memcpy(p + 4, s, n);
+	p[4 + n] = 0;
+	return 5 + n;
+}
+
+int send_error(int fd, const char *step, int err, const char *msg)
+{
+	uint8_t buf[64 + 1100];
+	size_t off = 0;
+
+	off += put_str(buf + off, step, 60);
+	put32(buf + off, (uint32_t)err);
+	off += 4;
+	off += put_str(buf + off, msg, 1090);
+	return frame_send(fd, MSG_ERROR, buf, (uint32_t)off);
+}
+
+int send_u32(int fd, uint16_t type, uint32_t value)
+{
+	uint8_t buf[4];
+
+	put32(buf, value);
+	return frame_send(fd, type, buf, 4);
+}
+
+int send_i32(int fd, uint16_t type, int32_t value) { return send_u32(fd, type, (uint32_t)value); }
+
+/* ---- payload decoding ---- */
+
+struct cursor {
+	const uint8_t *p, *end;
+};
+
+static bool take(struct cursor *c, size_t n, const uint8_t **out)
+{
+	if ((size_t)(c->end - c->p) < n)
+		return false;
+	*out = c->p;
+	c->p += n;
+	return true;
+}
+
+static bool get_u32(struct cursor *c, uint32_t *v)
+{
+	const uint8_t *p;
+
+	if (!take(c, 4, &p))
+		return false;
+	*v = le32(p);
+	return true;
+}
+
+static bool get_i32(struct cursor *c, int32_t *v)
+{
+	uint32_t u;
+
+	if (!get_u32(c, &u))
+		return false;
+	*v = (int32_t)u;
+	return true;
+}
+
+static bool get_u64(struct cursor *c, uint64_t *v)
+{
+	const uint8_t *p;
+
+	if (!take(c, 8, &p))
+		return false;
+	*v = le64(p);
+	return true;
+}
+
+static bool get_bool(struct cursor *c, bool *v)
+{
+	const uint8_t *p;
+
+	if (!take(c, 1, &p) || *p > 1)
+		return false;
+	*v = *p;
+	return true;
+}
+
+/* u32 length, the bytes, then a NUL: the string is used in place. */
+static bool get_str(struct cursor *c, const char **s)
+{
+	uint32_t n;
+	const uint8_t *p;
+
+	if (!get_u32(c, &n) || n == UINT32_MAX || !take(c, (size_t)n + 1, &p))
+		return false;
+	if (p[n] != 0 || memchr(p, 0, n) != NULL)
+		return false;
+	*s = (const char *)p;
+	return true;
+}
+
+/* A counted list of strings inside one record (hook args/env). */
+static bool get_str_list(struct cursor *c, struct str_list *l)
+{
+	uint32_t n;
+
+	if (!get_u32(c, &n) || n > (size_t)(c->end - c->p) / 5) /* each string takes >= 5 bytes */
+		return false;
+	l->v = calloc((size_t)n + 1, sizeof(*l->v));
+	if (!l->v)
+		return false;
+	l->n = n;
+	for (uint32_t i = 0; i < n; i++)
+		if (!get_str(c, &l->v[i]))
+			return false;
+	return true;
+}
+
+#define IN_PLAN 1
+#define IN_ENTER 2
+
+struct tag_info {
+	const char *name;
+	uint8_t scope;
+	bool repeat;
+	bool required;
+};
+
+static const struct tag_info TAGS[256] = {
+	[R_CLONE_FLAGS] = { "CLONE_FLAGS", IN_PLAN, false, true },
+	[R_JOIN] = { "JOIN", IN_PLAN, true, false },
+	[R_UID_MAP] = { "UID_MAP", IN_PLAN, true, false },
+	[R_GID_MAP] = { "GID_MAP", IN_PLAN, true, false },
+	[R_ROOTFS] = { "ROOTFS", IN_PLAN, false, true },
+	[R_ROOTFS_PROPAGATION] = { "ROOTFS_PROPAGATION", IN_PLAN, false, true },
+	[R_PLAN_FLAGS] = { "PLAN_FLAGS", IN_PLAN, false, true },
+	[R_MOUNT] = { "MOUNT", IN_PLAN, true, false },
+	[R_DEVICE] = { "DEVICE", IN_PLAN, true, false },
+	[R_SYMLINK] = { "SYMLINK", IN_PLAN, true, false },
+	[R_MASKED] = { "MASKED", IN_PLAN, true, false },
+	[R_READONLY] = { "READONLY", IN_PLAN, true, false },
+	[R_HOSTNAME] = { "HOSTNAME", IN_PLAN, false, false },
+	[R_DOMAINNAME] = { "DOMAINNAME", IN_PLAN, false, false },
+	[R_SYSCTL] = { "SYSCTL", IN_PLAN, true, false },
+	[R_EXEC_FIFO] = { "EXEC_FIFO", IN_PLAN, false, true },
+	[R_PRESERVE_FDS] = { "PRESERVE_FDS", IN_PLAN, false, true },
+	[R_START_HOOK] = { "START_HOOK", IN_PLAN, true, false },
+	[R_ARG] = { "ARG", IN_PLAN | IN_ENTER, true, true },
+	[R_ENV] = { "ENV", IN_PLAN | IN_ENTER, true, false },
+	[R_CWD] = { "CWD", IN_PLAN | IN_ENTER, false, true },
+	[R_USER] = { "USER", IN_PLAN, false, true },
+	[R_ADDITIONAL_GID] = { "ADDITIONAL_GID", IN_PLAN, true, false },
+	[R_UMASK] = { "UMASK", IN_PLAN, false, false },
+	[R_RLIMIT] = { "RLIMIT", IN_PLAN, true, false },
+	[R_CAPS] = { "CAPS", IN_PLAN, false, false },
+	[R_OOM_SCORE_ADJ] = { "OOM_SCORE_ADJ", IN_PLAN, false, false },
+	[R_PROCESS_FLAGS] = { "PROCESS_FLAGS", IN_PLAN, false, true },
+	[R_ENTER_PID] = { "ENTER_PID", IN_ENTER, false, true },
+	[R_ENTER_NS] = { "ENTER_NS", IN_ENTER, false, true },
+	[R_ENTER_PATH] = { "ENTER_PATH", IN_ENTER, false, true },
+	[R_END] = { "END", IN_PLAN | IN_ENTER, false, true },
+};
+
+/* First pass: check the record framing and count each tag, so arrays are allocated once. */
+static const char *scan(const uint8_t *buf, size_t len, uint8_t scope, uint32_t counts[256])
+{
+	struct cursor c = { buf, buf + len };
+	const uint8_t *h, *body;
+
+	memset(counts, 0, 256 * sizeof(counts[0]));
+	while (c.p < c.end) {
+		size_t at = (size_t)(c.p - buf);
+		if (!take(&c, 6, &h)) {
+			snprintf(errbuf, sizeof(errbuf), "truncated record header at offset %zu", at);
+			return errbuf;
+		}
+		uint16_t tag = le16(h);
+		uint32_t rlen = le32(h + 2);
+		const struct tag_info *t = tag < 256 ? &TAGS[tag] : NULL;
+		if (!t || !t->name || !(t->scope & scope)) {
+			snprintf(errbuf, sizeof(errbuf), "unknown record tag %u at offset %zu", tag, at);
+			return errbuf;
+		}
+		if (!take(&c, rlen, &body)) {
+			snprintf(errbuf, sizeof(errbuf), "record %s at offset %zu: truncated (%u bytes announced)", t->name, at, rlen);
+			return errbuf;
+		}
+		if (counts[tag]++ && !t->repeat) {
+			snprintf(errbuf, sizeof(errbuf), "record %s appears twice", t->name);
+			return errbuf;
+		}
+		if (tag == R_END) {
+			if (rlen != 0 || c.p != c.end) {
+				snprintf(errbuf, sizeof(errbuf), "record END at offset %zu is not the empty last record", at);
+				return errbuf;
+			}
+		}
+	}
+	for (unsigned i = 0; i < 256; i++) {
+		if (TAGS[i].required && (TAGS[i].scope & scope) && counts[i] == 0) {
+			snprintf(errbuf, sizeof(errbuf), "missing record %s%s", TAGS[i].name,
+				 i == R_END ? " (truncated payload)" : "");
+			return errbuf;
+		}
+	}
+	return NULL;
+}
+
+static const char *bad(uint16_t tag, uint32_t index)
+{
+	snprintf(errbuf, sizeof(errbuf), "record %s #%u: malformed or out of range", TAGS[tag].name, index);
+	return errbuf;
+}
+
+#define ALLOC(ptr, n)                                                        \
+	do {                                                                 \
+		(ptr) = calloc((size_t)(n) + 1, sizeof(*(ptr)));             \
+		if (!(ptr))                                                  \
+			return "out of memory";                              \
+	} while (0)
+
+const char *plan_decode(const uint8_t *buf, size_t len, struct plan *out)
+{
+	uint32_t counts[256];
+	const char *err = scan(buf, len, IN_PLAN, counts);
+
+	if (err)
+		return err;
+	memset(out, 0, sizeof(*out));
+	struct process_plan *pp = &out->process;
+	pp->umask = -1;
+	ALLOC(out->joins, counts[R_JOIN]);
+	ALLOC(out->uid_maps, counts[R_UID_MAP]);
+	ALLOC(out->gid_maps, counts[R_GID_MAP]);
+	ALLOC(out->mounts, counts[R_MOUNT]);
+	ALLOC(out->devices, counts[R_DEVICE]);
+	ALLOC(out->symlinks, counts[R_SYMLINK]);
+	ALLOC(out->masked.v, counts[R_MASKED]);
+	ALLOC(out->readonly.v, counts[R_READONLY]);
+	ALLOC(out->sysctls, counts[R_SYSCTL]);
+	ALLOC(out->start_hooks, counts[R_START_HOOK]);
+	ALLOC(pp->args.v, counts[R_ARG]);
+	ALLOC(pp->env.v, counts[R_ENV]);
+	ALLOC(pp->gids, counts[R_ADDITIONAL_GID]);
+	ALLOC(pp->rlimits, counts[R_RLIMIT]);
+
+	struct cursor all = { buf, buf + len };
+	const uint8_t *h, *body;
+	while (all.p < all.end) {
+		if (!take(&all, 6, &h) || !take(&all, le32(h + 2), &body))
+			return "record framing changed between passes"; /* unreachable: scan() checked it */
+		uint16_t tag = le16(h);
+		uint32_t rlen = le32(h + 2);
+		struct cursor c = { body, body + rlen };
+		uint32_t idx = 0;
+		bool ok = true;
+		uint32_t u = 0;
+
+		switch (tag) {
+		case R_CLONE_FLAGS:
+			ok = get_u32(&c, &out->clone_flags);
+			break;
+		case R_JOIN: {
+			struct ns_join *j = &out->joins[idx = out->n_joins++];
+			ok = get_u32(&c, &j->flag) && get_str(&c, &j->path);
+			break;
+		}
+		case R_UID_MAP:
+		case R_GID_MAP: {
+			struct id_map *m = tag == R_UID_MAP ? &out->uid_maps[idx = out->n_uid_maps++]
+							    : &out->gid_maps[idx = out->n_gid_maps++];
+			ok = get_u32(&c, &m->container_id) && get_u32(&c, &m->host_id) && get_u32(&c, &m->size);
+			break;
+		}
+		case R_ROOTFS:
+			ok = get_str(&c, &out->rootfs);
+			break;
+		case R_ROOTFS_PROPAGATION:
+			ok = get_u32(&c, &out->rootfs_propagation);
+			break;
+		case R_PLAN_FLAGS:
+			ok = get_u32(&c, &u) && !(u & ~PF_ALL);
+			out->root_readonly = u & PF_ROOT_READONLY;
+			out->no_pivot = u & PF_NO_PIVOT;
+			out->no_new_keyring = u & PF_NO_NEW_KEYRING;
+			out->hooks_before_pivot = u & PF_HOOKS_BEFORE_PIVOT;
+			out->wait_for_exit = u & PF_WAIT_FOR_EXIT;
+			break;
+		case R_MOUNT: {
+			struct mount_step *m = &out->mounts[idx = out->n_mounts++];
+			ok = get_str(&c, &m->source) && get_str(&c, &m->destination) && get_str(&c, &m->fstype) &&
+			     get_u32(&c, &m->flags) && get_str(&c, &m->data) && get_u32(&c, &m->remount_flags) &&
+			     get_u32(&c, &m->propagation) && get_bool(&c, &m->dest_is_file);
+			break;
+		}
+		case R_DEVICE: {
+			struct device_step *d = &out->devices[idx = out->n_devices++];
+			ok = get_str(&c, &d->path) && get_u32(&c, &d->type) && get_u32(&c, &d->major) &&
+			     get_u32(&c, &d->minor) && get_u32(&c, &d->mode) && get_u32(&c, &d->uid) &&
+			     get_u32(&c, &d->gid) && get_bool(&c, &d->bind);
+			break;
+		}
+		case R_SYMLINK: {
+			struct symlink_step *s = &out->symlinks[idx = out->n_symlinks++];
+			ok = get_str(&c, &s->target) && get_str(&c, &s->linkpath);
+			break;
+		}
+		case R_MASKED:
+			ok = get_str(&c, &out->masked.v[idx = out->masked.n++]);
+			break;
+		case R_READONLY:
+			ok = get_str(&c, &out->readonly.v[idx = out->readonly.n++]);
+			break;
+		case R_HOSTNAME:
+			ok = get_str(&c, &out->hostname);
+			break;
+		case R_DOMAINNAME:
+			ok = get_str(&c, &out->domainname);
+			break;
+		case R_SYSCTL: {
+			struct kv *s = &out->sysctls[idx = out->n_sysctls++];
+			ok = get_str(&c, &s->key) && get_str(&c, &s->value);
+			break;
+		}
+		case R_EXEC_FIFO:
+			ok = get_str(&c, &out->exec_fifo);
+			break;
+		case R_PRESERVE_FDS:
+			ok = get_u32(&c, &out->preserve_fds) && out->preserve_fds < 65536;
+			break;
+		case R_START_HOOK: {
+			struct hook *k = &out->start_hooks[idx = out->n_start_hooks++];
+			ok = get_str(&c, &k->path) && get_u32(&c, &k->timeout) && get_str_list(&c, &k->args) &&
+			     get_str_list(&c, &k->env);
+			break;
+		}
+		case R_ARG:
+			ok = get_str(&c, &pp->args.v[idx = pp->args.n++]);
+			break;
+		case R_ENV:
+			ok = get_str(&c, &pp->env.v[idx = pp->env.n++]);
+			break;
+		case R_CWD:
+			ok = get_str(&c, &pp->cwd);
+			break;
+		case R_USER:
+			ok = get_u32(&c, &pp->uid) && get_u32(&c, &pp->gid);
+			break;
+		case R_ADDITIONAL_GID:
+			ok = get_u32(&c, &pp->gids[idx = pp->n_gids++]);
+			break;
+		case R_UMASK:
+			ok = get_u32(&c, &u) && u <= 0777;
+			pp->umask = (int32_t)u;
+			break;
+		case R_RLIMIT: {
+			struct rlimit_step *r = &pp->rlimits[idx = pp->n_rlimits++];
+			ok = get_u32(&c, &r->resource) && get_u64(&c, &r->soft) && get_u64(&c, &r->hard);
+			break;
+		}
+		case R_CAPS:
+			pp->has_caps = true;
+			ok = get_u64(&c, &pp->caps.bounding) && get_u64(&c, &pp->caps.effective) &&
+			     get_u64(&c, &pp->caps.inheritable) && get_u64(&c, &pp->caps.permitted) &&
+			     get_u64(&c, &pp->caps.ambient);
+			break;
+		case R_OOM_SCORE_ADJ:
+			pp->has_oom_score_adj = true;
+			ok = get_i32(&c, &pp->oom_score_adj) && pp->oom_score_adj >= -1000 && pp->oom_score_adj <= 1000;
+			break;
+		case R_PROCESS_FLAGS:
+			ok = get_u32(&c, &u) && !(u & ~XF_ALL);
+			pp->no_new_privileges = u & XF_NO_NEW_PRIVILEGES;
+			pp->terminal = u & XF_TERMINAL;
+			break;
+		case R_END:
+			break;
+		default:
+			ok = false; /* unreachable: scan() refused tags outside the plan */
+		}
+		if (!ok || c.p != c.end)
+			return bad(tag, idx);
+	}
+	return NULL;
+}
+
+const char *enter_decode(const uint8_t *buf, size_t len, struct enter_req *out)
+{
+	uint32_t counts[256];
+	const char *err = scan(buf, len, IN_ENTER, counts);
+
+	if (err)
+		return err;
+	memset(out, 0, sizeof(*out));
+	ALLOC(out->args.v, counts[R_ARG]);
+	ALLOC(out->env.v, counts[R_ENV]);
+
+	struct cursor all = { buf, buf + len };
+	const uint8_t *h, *body;
+	while (all.p < all.end) {
+		if (!take(&all, 6, &h) || !take(&all, le32(h + 2), &body))
+			return "record framing changed between passes"; /* unreachable: scan() checked it */
+		uint16_t tag = le16(h);
+		uint32_t rlen = le32(h + 2);
+		struct cursor c = { body, body + rlen };
+		uint32_t idx = 0;
+		bool ok;
+
+		switch (tag) {
+		case R_ENTER_PID:
+			ok = get_u32(&c, &out->pid) && out->pid > 0 && out->pid <= INT32_MAX;
+			break;
+		case R_ENTER_NS:
+			ok = get_u32(&c, &out->ns_flags);
+			break;
+		case R_ENTER_PATH:
+			ok = get_str(&c, &out->path);
+			break;
+		case R_CWD:
+			ok = get_str(&c, &out->cwd);
+			break;
+		case R_ARG:
+			ok = get_str(&c, &out->args.v[idx = out->args.n++]);
+			break;
+		case R_ENV:
+			ok = get_str(&c, &out->env.v[idx = out->env.n++]);
+			break;
+		case R_END:
+			ok = true;
+			break;
+		default:
+			ok = false;
+		}
+		if (!ok || c.p != c.end)
+			return bad(tag, idx);
+	}
+	return NULL;
+}
+
+const char *string_decode(const uint8_t *buf, size_t len, const char **out)
+{
+	struct cursor c = { buf, buf + len };
+
+	if (!get_str(&c, out) || c.p != c.end)
+		return "malformed string payload";
+	return NULL;
+}

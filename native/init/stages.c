@@ -1,0 +1,323 @@
+/* `tsrc-init init <syncfd>`.
+ *
+ * First stage (the process the runtime spawned, placed in the container's cgroups by then):
+ *   read PLAN -> close stray fds -> setns joins (user first, mnt last) -> clone(cloneFlags)
+ *   -> write uid/gid maps -> send PID -> let the child go -> supervise: exit 0 when the child is
+ *   READY (or, with waitForExit, wait for it and send EXIT).
+ * Container init (the clone; pid 1 when a pid namespace was created):
+ *   rootfs, mounts, devices, symlinks, [HOOKS ... CONTINUE], uts, sysctls, masked/readonly paths,
+ *   root ro, pivot_root, rlimits, identity + caps, umask, exec lookup, READY, exec fifo,
+ *   startContainer hooks, execve.
+ * The two talk over an internal socketpair: the first stage sends one "go" byte; the child
+ * answers 'R' after READY or 'E' after reporting an ERROR itself. */
+#include "stages.h"
+#include "devices.h"
+#include "exec.h"
+#include "mounts.h"
+#include "process.h"
+#include "protocol.h"
+
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+#define NS_ALL                                                                                       \
+	(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |  \
+	 CLONE_NEWCGROUP | CLONE_NEWTIME)
+
+/* Close every fd except stdio, the preserved ones and the sync socket. */
+static void close_stray_fds(unsigned keep_below, int sync_fd)
+{
+	unsigned s = (unsigned)sync_fd;
+
+	if (s < keep_below)
+		die("init", EINVAL, "sync fd %d overlaps the %u preserved fds", sync_fd, keep_below - 3);
+	if (s > keep_below && syscall(SYS_close_range, keep_below, s - 1, 0) < 0)
+		die("init", errno, "close stray fds");
+	if (syscall(SYS_close_range, s + 1, ~0U, 0) < 0)
+		die("init", errno, "close stray fds");
+}
+
+static void join_namespaces(const struct plan *p)
+{
+	int fds[16];
+
+	if (p->n_joins > ARRAY_LEN(fds))
+		die("setns", E2BIG, "%u namespaces to join", p->n_joins);
+	/* Open every path first: after joining a mount namespace they would resolve elsewhere. */
+	for (uint32_t i = 0; i < p->n_joins; i++) {
+		if (!(p->joins[i].flag & NS_ALL) || (p->joins[i].flag & (p->joins[i].flag - 1)))
+			die("setns", EINVAL, "%s: 0x%x is not one namespace type", p->joins[i].path, p->joins[i].flag);
+		fds[i] = open(p->joins[i].path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0)
+			die("setns", errno, "open %s", p->joins[i].path);
+	}
+	/* The user namespace first (it grants the rights for the rest), the mount namespace last. */
+	for (int pass = 0; pass < 3; pass++) {
+		for (uint32_t i = 0; i < p->n_joins; i++) {
+			uint32_t f = p->joins[i].flag;
+			int rank = f == CLONE_NEWUSER ? 0 : f == CLONE_NEWNS ? 2 : 1;
+			if (rank != pass)
+				continue;
+			if (setns(fds[i], (int)f) < 0)
+				die("setns", errno, "join %s", p->joins[i].path);
+			close(fds[i]);
+		}
+	}
+}
+
+static void write_map(pid_t pid, const char *file, const struct id_map *m, uint32_t n)
+{
+	char path[64], buf[4096];
+	size_t off = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		int k = snprintf(buf + off, sizeof(buf) - off, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
+		if (k < 0 || (size_t)k >= sizeof(buf) - off)
+			die("id map", E2BIG, "%s: too many mappings", file);
+		off += (size_t)k;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		die("id map", errno, "open %s", path);
+	/* The kernel takes a map in one write only. */
+	if (write(fd, buf, off) != (ssize_t)off)
+		die("id map", errno, "write %s", path);
+	close(fd);
+}
+
+static void write_id_maps(const struct plan *p, pid_t pid)
+{
+	if (p->n_uid_maps)
+		write_map(pid, "uid_map", p->uid_maps, p->n_uid_maps);
+	if (p->n_gid_maps) {
+		/* Without CAP_SETGID over the parent namespace a gid map needs setgroups denied. */
+		if (geteuid() != 0) {
+			char path[64];
+			snprintf(path, sizeof(path), "/proc/%d/setgroups", pid);
+			int fd = open(path, O_WRONLY | O_CLOEXEC);
+			if (fd < 0 || write_full(fd, "deny", 4) < 0)
+				die("id map", errno, "write %s", path);
+			close(fd);
+		}
+		write_map(pid, "gid_map", p->gid_maps, p->n_gid_maps);
+	}
+}
+
+/* fork-like clone into the new namespaces; clone3 when the kernel (or its seccomp) allows. */
+static pid_t clone_child(uint32_t flags)
+{
+	struct clone_args ca = { .flags = flags, .exit_signal = SIGCHLD };
+	long r = syscall(SYS_clone3, &ca, sizeof(ca));
+
+	if (r >= 0 || errno != ENOSYS)
+		return (pid_t)r;
+	/* clone(2) cannot carry CLONE_NEWTIME (it overlaps the signal bits): unshare it for children. */
+	if ((flags & CLONE_NEWTIME) && unshare(CLONE_NEWTIME) < 0)
+		return -1;
+	return (pid_t)syscall(SYS_clone, (unsigned long)(flags & ~CLONE_NEWTIME) | SIGCHLD, 0, 0, 0, 0);
+}
+
+static int status_of(int st)
+{
+	return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+}
+
+static pid_t reap(pid_t pid, int *st)
+{
+	pid_t r;
+
+	do
+		r = waitpid(pid, st, 0);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+/* The first stage after the child is on its way. Never returns. */
+static _Noreturn void supervise(const struct plan *p, pid_t pid, int status_fd, int sync_fd)
+{
+	int st = 0;
+
+	for (;;) {
+		/* POLLRDHUP only on the sync socket: data there is for the child, not for us. */
+		struct pollfd pf[2] = { { status_fd, POLLIN, 0 }, { sync_fd, POLLRDHUP, 0 } };
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("init", errno, "poll");
+		}
+		if (pf[1].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
+			/* The runtime is gone before the container was ready: take it down with us. */
+			kill(pid, SIGKILL);
+			reap(pid, &st);
+			_exit(1);
+		}
+		if (!pf[0].revents)
+			continue;
+		char c = 0;
+		ssize_t n = read(status_fd, &c, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 1 && c == 'R')
+			break;
+		reap(pid, &st);
+		if (n == 1 && c == 'E')
+			_exit(1); /* the child has reported its ERROR */
+		g_report.status_fd = -1;
+		die("init", 0, "container init %s %d before it was ready",
+		    WIFSIGNALED(st) ? "was killed by signal" : "exited with status",
+		    WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+	}
+	if (!p->wait_for_exit)
+		_exit(0); /* the container init is reparented to the caller's subreaper */
+	close(status_fd);
+	if (reap(pid, &st) < 0)
+		die("init", errno, "wait for the container");
+	send_i32(sync_fd, MSG_EXIT, status_of(st));
+	_exit(0);
+}
+
+static void check_host_proc(void)
+{
+	struct statfs sf;
+
+	/* mount(2) targets are /proc/self/fd/N: /proc must be the real procfs. */
+	if (statfs("/proc", &sf) < 0)
+		die("init", errno, "statfs /proc");
+	if (sf.f_type != PROC_SUPER_MAGIC)
+		die("init", EINVAL, "/proc is not procfs");
+}
+
+static _Noreturn void container_init(const struct plan *p, int status_fd, int sync_fd)
+{
+	char go;
+	const char *hook_state = NULL;
+
+	g_report.status_fd = status_fd;
+	/* Until READY, die with the first stage (it dies with the runtime). */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		die("init", errno, "set the parent-death signal");
+	if (read_full(status_fd, &go, 1) != 0)
+		_exit(1);
+	if (p->clone_flags & CLONE_NEWUSER) {
+		/* Become root of the new user namespace if it maps 0, so created files get a mapped
+		 * owner; without a mapping for 0 the final setuid decides. */
+		if (setresgid(0, 0, 0) < 0 && errno != EINVAL)
+			die("user", errno, "setgid 0 in the new user namespace");
+		if (setresuid(0, 0, 0) < 0 && errno != EINVAL)
+			die("user", errno, "setuid 0 in the new user namespace");
+	}
+	if (p->n_start_hooks) {
+		struct frame f;
+		frame_expect(sync_fd, MSG_HOOK_STATE, &f);
+		const char *err = string_decode(f.data, f.len, &hook_state);
+		if (err)
+			die("protocol", EPROTO, "HOOK_STATE: %s", err);
+	}
+	mode_t old_umask = umask(0);
+
+	session_apply(p);
+	oom_score_adj_apply(&p->process);
+	check_host_proc();
+
+	int rootfd = rootfs_prepare(p);
+	int fifo = exec_fifo_open(p);
+	mounts_apply(p, rootfd);
+	devices_apply(p, rootfd);
+	symlinks_apply(p, rootfd);
+	if (p->hooks_before_pivot) {
+		struct frame f;
+		if (frame_send(sync_fd, MSG_HOOKS, NULL, 0) < 0)
+			die("hooks", errno, "report HOOKS");
+		frame_expect(sync_fd, MSG_CONTINUE, &f);
+		free(f.data);
+	}
+	uts_apply(p);
+	sysctls_apply(p);
+	masked_paths_apply(p, rootfd);
+	readonly_paths_apply(p, rootfd);
+	if (p->root_readonly)
+		root_readonly_apply(rootfd);
+	root_switch(p, rootfd);
+	close(rootfd);
+
+	rlimits_apply(&p->process);
+	identity_apply(&p->process);
+	umask(p->process.umask >= 0 ? (mode_t)p->process.umask : old_umask);
+	char *exe = exec_lookup(&p->process);
+
+	if (frame_send(sync_fd, MSG_READY, NULL, 0) < 0)
+		die("init", errno, "report READY");
+	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0); /* the first stage exits now, by design */
+	if (write_full(status_fd, "R", 1) < 0)
+		_exit(1);
+	close(status_fd);
+	g_report.status_fd = -1;
+
+	exec_fifo_wait(fifo);
+	start_hooks_run(p, hook_state);
+	exec_process(p, exe);
+}
+
+void init_main(int sync_fd)
+{
+	struct frame f;
+	struct plan plan;
+	int sv[2];
+
+	g_report.sync_fd = sync_fd;
+	frame_expect(sync_fd, MSG_PLAN, &f);
+	const char *err = plan_decode(f.data, f.len, &plan);
+	if (err)
+		die("plan", EINVAL, "%s", err);
+	if (plan.clone_flags & ~(uint32_t)NS_ALL)
+		die("plan", EINVAL, "cloneFlags 0x%x has bits other than namespace types", plan.clone_flags);
+	if (!(plan.clone_flags & CLONE_NEWNS)) {
+		bool joined = false;
+		for (uint32_t i = 0; i < plan.n_joins; i++)
+			joined |= plan.joins[i].flag == CLONE_NEWNS;
+		if (!joined)
+			die("plan", EINVAL, "no mount namespace: the rootfs setup would change the host's mounts");
+	}
+	close_stray_fds(3 + plan.preserve_fds, sync_fd);
+	join_namespaces(&plan);
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		die("init", errno, "socketpair");
+	pid_t pid = clone_child(plan.clone_flags);
+	if (pid < 0)
+		die("clone", errno, "clone with flags 0x%x", plan.clone_flags);
+	if (pid == 0) {
+		close(sv[0]);
+		container_init(&plan, sv[1], sync_fd);
+	}
+	close(sv[1]);
+	if (plan.clone_flags & CLONE_NEWUSER)
+		write_id_maps(&plan, pid); /* on failure the child dies by its parent-death signal */
+	if (send_u32(sync_fd, MSG_PID, (uint32_t)pid) < 0)
+		die("init", errno, "report PID");
+	if (write_full(sv[0], "g", 1) < 0)
+		die("init", errno, "start the container init");
+	supervise(&plan, pid, sv[0], sync_fd);
+}

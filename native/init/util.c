@@ -1,0 +1,87 @@
+/* Error reporting and small I/O helpers. */
+#include "common.h"
+#include "protocol.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+struct report_ctx g_report = { .sync_fd = -1, .status_fd = -1 };
+
+void die(const char *step, int err, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	if (g_report.sync_fd >= 0) {
+		/* Best effort: the runtime may already be gone (EPIPE is not signalled, see main). */
+		(void)send_error(g_report.sync_fd, step, err, msg);
+	} else if (err) {
+		fprintf(stderr, "tsrc-init: %s: %s: %s\n", step, msg, strerror(err));
+	} else {
+		fprintf(stderr, "tsrc-init: %s: %s\n", step, msg);
+	}
+	if (g_report.status_fd >= 0)
+		(void)write_full(g_report.status_fd, "E", 1);
+	_exit(1);
+}
+
+int write_full(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, p + got, len - got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0) {
+			if (got == 0)
+				return 1;
+			errno = EPROTO;
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+const char *fd_path(int fd, char buf[32])
+{
+	snprintf(buf, 32, "/proc/self/fd/%d", fd);
+	return buf;
+}
+
+void close_quiet(int fd)
+{
+	int saved = errno;
+
+	if (fd >= 0)
+		close(fd);
+	errno = saved;
+}
