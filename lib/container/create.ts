@@ -45,7 +45,7 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
   validateContainerId(o.id);
   const bundle = resolve(o.bundle);
   const spec: Spec = loadSpec(bundle);
-  checkSemantics(spec);
+  for (const w of checkSemantics(spec)) log.warn(w);
   requireProcess(spec);
   // Terminals arrive with exec and console sockets; until then, refuse rather than run without a tty.
   if (o.consoleSocket) throw new TsrcError('--console-socket: terminals are not supported yet');
@@ -90,7 +90,7 @@ async function setUp(o: CreateOptions, spec: Spec, bundle: string, dir: string, 
   undo.push(() => cg.destroy());
   cg.create();
   cg.apply(linux.resources);
-  for (const w of (cg as { warnings?: string[] }).warnings ?? []) log.warn(w);
+  for (const w of cg.warnings) log.warn(w);
 
   const plan = buildPlan(spec, {
     bundle,
@@ -113,7 +113,7 @@ async function setUp(o: CreateOptions, spec: Spec, bundle: string, dir: string, 
     created: new Date().toISOString(),
     owner: userInfo().username,
     annotations: spec.annotations,
-    cgroup: { mode: cg.mode, paths: cg.paths },
+    cgroup: { mode: cg.mode, paths: cg.paths, created: cg.created },
     sharedPidNs: !(linux.namespaces ?? []).some((n) => n.type === 'pid' && !n.path),
     hooks: { poststart: hookSteps(spec.hooks?.poststart), poststop: hookSteps(spec.hooks?.poststop) },
   };

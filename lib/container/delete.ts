@@ -5,7 +5,7 @@ import { runHooks } from './hooks.js';
 import { signalAll } from './kill.js';
 import { lockContainer } from './lock.js';
 import type { Container } from './load.js';
-import { waitGone } from './proc.js';
+import { sleepMs, waitGone } from './proc.js';
 import { publicState, removeContainerDir } from './state.js';
 
 const SIGKILL = 9;
@@ -17,7 +17,7 @@ export async function deleteContainer(c: Container, force: boolean): Promise<voi
     if (status !== 'stopped') {
       // runc deletes a created (never started) container without --force: containerd relies on it.
       if (status !== 'created' && !force) throw new TsrcError(`cannot delete container ${c.id} that is not stopped: ${status}`);
-      await signalAll(c, SIGKILL);
+      signalAll(c, SIGKILL);
       if (!waitGone(c.state.pid, c.state.pidStartTime, 10_000)) throw new TsrcError(`container ${c.id}: init ${c.state.pid} did not exit after SIGKILL`);
     }
     await destroy(c);
@@ -28,9 +28,12 @@ export async function deleteContainer(c: Container, force: boolean): Promise<voi
 }
 
 async function destroy(c: Container): Promise<void> {
-  const cg = await c.cgroup();
+  const cg = c.cgroup();
   // Without a private pid namespace, other processes may outlive the init.
-  for (let tries = 0; tries < 50 && cg.pids().length > 0; tries++) await signalAll(c, SIGKILL);
+  for (let tries = 0; tries < 200 && cg.pids().length > 0; tries++) {
+    signalAll(c, SIGKILL);
+    sleepMs(10);
+  }
   cg.destroy();
   removeContainerDir(c.dir);
 }

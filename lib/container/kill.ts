@@ -10,15 +10,14 @@ function signalPid(pid: number, sig: number): void {
   }
 }
 
-export async function signalAll(c: Container, sig: number): Promise<void> {
-  const cg = await c.cgroup();
-  const pids = new Set(cg.pids());
-  pids.add(c.state.pid);
-  for (const pid of pids) signalPid(pid, sig);
+/** Every process in the cgroup (frozen around the signal, as runc does), and the init even if it left the cgroup. */
+export function signalAll(c: Container, sig: number): void {
+  c.cgroup().killAll(sig);
+  signalPid(c.state.pid, sig);
 }
 
 export async function killContainer(c: Container, sig: number, all: boolean): Promise<void> {
   if (c.status() === 'stopped') throw new NotRunningError();
-  if (all) await signalAll(c, sig);
-  else process.kill(c.state.pid, sig);
+  if (all) signalAll(c, sig);
+  else signalPid(c.state.pid, sig);
 }

@@ -1,6 +1,7 @@
 // Opening an existing container: its state, current status and cgroup manager, all derived from
 // what create saved plus what the kernel says now.
 import type { CgroupManager } from '../cgroups/api.js';
+import { loadCgroupManager } from '../cgroups/index.js';
 import type { Status } from '../spec/types.js';
 import { containerDir, deriveStatus, loadState } from './state.js';
 import type { SavedState } from './state.js';
@@ -11,7 +12,7 @@ export interface Container {
   dir: string;
   state: SavedState;
   status(): Status;
-  cgroup(): Promise<CgroupManager>;
+  cgroup(): CgroupManager;
 }
 
 export async function validId(id: string): Promise<void> {
@@ -24,19 +25,13 @@ export async function openContainer(root: string, id: string): Promise<Container
   const dir = containerDir(root, id);
   const state = loadState(root, id);
   let cg: CgroupManager | undefined;
-  const cgroup = async (): Promise<CgroupManager> => {
-    if (!cg) {
-      const { loadCgroupManager } = await import('../cgroups/index.js');
-      cg = loadCgroupManager(state.cgroup.mode, state.cgroup.paths) as CgroupManager;
-    }
-    return cg;
-  };
+  const cgroup = (): CgroupManager => (cg ??= loadCgroupManager(state.cgroup.mode, state.cgroup.paths, state.cgroup.created));
   return {
     root,
     id,
     dir,
     state,
-    status: () => deriveStatus(dir, state),
+    status: () => deriveStatus(dir, state, () => cgroup().isFrozen()),
     cgroup,
   };
 }

@@ -21,7 +21,7 @@ export interface SavedState {
   created: string;
   owner: string;
   annotations?: Record<string, string>;
-  cgroup: { mode: 'v1' | 'v2'; paths: Record<string, string> };
+  cgroup: { mode: 'v1' | 'v2'; paths: Record<string, string>; created: string[] };
   /** Whether the init shares the host pid namespace: then kill/delete must signal every cgroup member. */
   sharedPidNs: boolean;
   hooks: { poststart: Hook[]; poststop: Hook[] };

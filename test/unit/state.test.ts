@@ -13,7 +13,7 @@ t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 function saved(pid: number, startTime: number): SavedState {
   return {
     ociVersion: '1.3.0', id: 'c1', pid, pidStartTime: startTime, bundle: '/b', rootfs: '/b/rootfs', created: '2026-01-01T00:00:00.000Z',
-    owner: 'root', cgroup: { mode: 'v1', paths: {} }, sharedPidNs: false, hooks: { poststart: [], poststop: [] },
+    owner: 'root', cgroup: { mode: 'v1', paths: {}, created: [] }, sharedPidNs: false, hooks: { poststart: [], poststop: [] },
   };
 }
 
