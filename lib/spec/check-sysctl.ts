@@ -1,6 +1,6 @@
 // linux.sysctl: only sysctls that belong to a namespace the container has of its own may be set;
 // anything else would change the host for everyone. The same rules as runc's validator.
-import { Checker, namespaceOf } from './checker.js';
+import { Checker, namespaceOf, namespaceWords } from './checker.js';
 import { ptr } from './pointer.js';
 import type { NamespaceType, Spec } from './types.js';
 
@@ -22,17 +22,6 @@ export function normalizeSysctlName(name: string): string {
   return name.replace(/[./]/g, (ch) => (ch === '/' ? '.' : '/'));
 }
 
-const NAMESPACE_WORDS: Record<NamespaceType, string> = {
-  network: 'a network namespace',
-  ipc: 'an IPC namespace',
-  uts: 'a UTS namespace',
-  user: 'a user namespace',
-  pid: 'a PID namespace',
-  mount: 'a mount namespace',
-  cgroup: 'a cgroup namespace',
-  time: 'a time namespace',
-};
-
 export function checkSysctl(c: Checker, spec: Spec): void {
   for (const key of Object.keys(spec.linux?.sysctl ?? {})) {
     const at = ptr('linux', 'sysctl', key);
@@ -40,7 +29,7 @@ export function checkSysctl(c: Checker, spec: Spec): void {
     const type = sysctlNamespace(name);
     if (type === null) c.fail(at, 'is not namespaced: setting it would change the host (only net.*, IPC, UTS and user.* sysctls are allowed)');
     if (!namespaceOf(spec, type)) {
-      c.fail(at, `needs ${NAMESPACE_WORDS[type]} (add {"type": "${type}"} to /linux/namespaces)`);
+      c.fail(at, `needs ${namespaceWords(type)} (add {"type": "${type}"} to /linux/namespaces)`);
     }
     if (name === 'kernel.hostname' && spec.hostname) c.fail(at, 'conflicts with /hostname: set one or the other');
     if (name === 'kernel.domainname' && spec.domainname) c.fail(at, 'conflicts with /domainname: set one or the other');

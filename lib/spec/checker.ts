@@ -22,6 +22,22 @@ export function namespaceOf(spec: Spec | undefined, type: NamespaceType): Namesp
   return spec?.linux?.namespaces?.find((n) => n.type === type);
 }
 
+const NAMESPACE_WORDS: Readonly<Record<NamespaceType, string>> = {
+  pid: 'a PID namespace',
+  network: 'a network namespace',
+  mount: 'a mount namespace',
+  ipc: 'an IPC namespace',
+  uts: 'a UTS namespace',
+  user: 'a user namespace',
+  cgroup: 'a cgroup namespace',
+  time: 'a time namespace',
+};
+
+/** "a PID namespace", "an IPC namespace", ... for messages. */
+export function namespaceWords(type: NamespaceType): string {
+  return NAMESPACE_WORDS[type];
+}
+
 /** A NUL byte cannot pass through execve/mount/sethostname: C would cut the string there. */
 export function hasNul(s: string): boolean {
   return s.includes('\0');

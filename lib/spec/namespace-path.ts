@@ -5,6 +5,7 @@
 // also covers bind mounts, which are not symlinks.
 import { closeSync, openSync, readlinkSync, statSync } from 'node:fs';
 import { CONFIG_FILE, SpecError, specError } from './errors.js';
+import { namespaceWords } from './checker.js';
 import { describeFsError } from './json-document.js';
 import { ptr } from './pointer.js';
 import type { NamespaceType, Spec } from './types.js';
@@ -23,7 +24,7 @@ export const KERNEL_NS_NAME: Readonly<Record<NamespaceType, string>> = {
 
 /**
  * Throws unless `path` is a namespace file of `type`. Messages: `namespace path "<path>":
- * no such file or directory`, `... is not a namespace file`, `... is a pid namespace, not a
+ * no such file or directory`, `... is not a namespace file`, `... is a PID namespace, not a
  * network namespace`. Returns the namespace's identity ("net:[4026531840]").
  */
 export function checkNamespacePath(type: NamespaceType, path: string): string {
@@ -52,7 +53,8 @@ export function checkNamespacePath(type: NamespaceType, path: string): string {
   // pid_for_children and time_for_children name themselves "pid:[..]" and "time:[..]".
   if (m[1] !== want) {
     const have = Object.entries(KERNEL_NS_NAME).find(([, k]) => k === m[1])?.[0] ?? m[1];
-    throw new SpecError(`${what} is a ${have} namespace, not a ${type} namespace`);
+    const haveWords = have in KERNEL_NS_NAME ? namespaceWords(have as NamespaceType) : `a ${have} namespace`;
+    throw new SpecError(`${what} is ${haveWords}, not ${namespaceWords(type)}`);
   }
   return link;
 }
@@ -60,7 +62,7 @@ export function checkNamespacePath(type: NamespaceType, path: string): string {
 /**
  * Checks every `linux.namespaces[].path` of the config on this host, and that net.* sysctls do
  * not target the runtime's own network namespace through a path (runc refuses that too).
- * Errors: `config.json: /linux/namespaces/2/path: namespace path "/x" is a pid namespace, not a network namespace`.
+ * Errors: `config.json: /linux/namespaces/2/path: namespace path "/x" is a PID namespace, not a network namespace`.
  */
 export function checkNamespacePaths(spec: Spec, file: string = CONFIG_FILE): void {
   (spec.linux?.namespaces ?? []).forEach((ns, i) => {

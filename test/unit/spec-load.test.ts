@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 
-type Test = typeof t;
+// The type of a subtest's `t` (the last overload of t.test takes just the callback).
+type Test = Parameters<Parameters<typeof t.test>[0]>[0];
 import { SpecError } from '../../lib/spec/errors.js';
 import { locateJsonError, parseJsonDocument } from '../../lib/spec/json-document.js';
 import { loadProcessFile, parseProcess } from '../../lib/spec/load-process.js';
