@@ -103,13 +103,13 @@ export function describeSchemaErrors(errors: readonly SchemaError[], doc: unknow
     const key = e.propertyName ?? keyOf.get(e);
     out.push(describe(key === undefined ? e : { ...e, propertyName: key }, doc));
   }
-  // Subschemas (if/then) can repeat a rule already checked at the same place: say it once.
-  const seen = new Set<string>();
-  out.splice(0, out.length, ...out.filter((p) => !seen.has(p.pointer + '\0' + p.message) && seen.add(p.pointer + '\0' + p.message)));
   if (out.length === 0 && errors.length > 0) {
     out.push({ pointer: errors[0].instancePath, message: 'does not match the schema' });
   }
-  return out;
+  // Subschemas (if/then) can repeat a rule already checked at the same place: say it once.
+  const unique = new Map<string, SchemaProblem>();
+  for (const p of out) if (!unique.has(`${p.pointer}\0${p.message}`)) unique.set(`${p.pointer}\0${p.message}`, p);
+  return [...unique.values()];
 }
 
 /** The problem most worth showing: the most specific (deepest) one, first among equals. */

@@ -10,6 +10,7 @@ import { parseSpec } from '../../lib/spec/load.js';
 import { checkNamespacePath, checkNamespacePaths } from '../../lib/spec/namespace-path.js';
 import { normalizeSysctlName, sysctlNamespace } from '../../lib/spec/check-sysctl.js';
 import { netdevNameProblem } from '../../lib/spec/check-linux.js';
+import { checkRootDirectory } from '../../lib/spec/root-path.js';
 import { checkProcess, checkSemantics, requireProcess } from '../../lib/spec/semantic.js';
 import type { Process, Spec } from '../../lib/spec/types.js';
 
@@ -417,4 +418,14 @@ t.test('network device names (dev_valid_name)', async (t) => {
   t.equal(netdevNameProblem('a b'), 'must not contain "/", ":" or whitespace');
   t.equal(netdevNameProblem('eth0:1'), 'must not contain "/", ":" or whitespace');
   t.equal(netdevNameProblem('0123456789abcdef'), 'must be at most 15 bytes');
+});
+
+t.test('checkRootDirectory: root.path must be a directory', async (t) => {
+  const bundle = t.testdir({ rootfs: {}, file: 'x' });
+  const spec = (path: string): Spec => parseSpec(JSON.stringify({ ociVersion: '1.0.0', root: { path } }));
+  t.equal(checkRootDirectory(spec('rootfs'), bundle), join(bundle, 'rootfs'), 'relative to the bundle');
+  t.equal(checkRootDirectory(spec(join(bundle, 'rootfs')), '/elsewhere'), join(bundle, 'rootfs'), 'absolute as is');
+  t.throws(() => checkRootDirectory(spec('missing'), bundle), { message: `config.json: /root/path: "${join(bundle, 'missing')}": no such file or directory` });
+  t.throws(() => checkRootDirectory(spec('file'), bundle), { message: `config.json: /root/path: "${join(bundle, 'file')}" is not a directory` });
+  t.throws(() => checkRootDirectory(parseSpec('{"ociVersion":"1.0.0"}'), bundle), { message: 'config.json: /root: is required on Linux' });
 });
