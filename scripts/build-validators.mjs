@@ -39,7 +39,10 @@ function compile(allErrors, exports) {
     allowUnionTypes: true,
     // Messages are worded by lib/spec/schema-errors.ts from keyword + params; ajv's own English
     // text would only make the generated code bigger.
-    messages: false, inlineRefs: false,
+    messages: false,
+    // Shared definitions (uint32, AbsolutePath, ...) become one function each instead of being
+    // inlined at every use: about 20% less code to parse at start-up.
+    inlineRefs: false,
     code: { source: true, esm: true, optimize: true },
   });
   for (const s of schemas) ajv.addSchema(s);

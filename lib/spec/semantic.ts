@@ -2,13 +2,12 @@
 // namespace, ranges the kernel enforces), checked after schema validation. The first problem
 // throws a one-line SpecError naming its JSON pointer; things the spec says to warn about (unknown
 // capabilities, relative mount destinations, ...) are returned as warning lines.
-import { Checker } from './checker.js';
+import { Checker, hasNul } from './checker.js';
 import { checkLinux } from './check-linux.js';
 import { checkMounts } from './check-mounts.js';
 import { checkNamespaces } from './check-namespaces.js';
 import { checkProcessFields } from './check-process.js';
 import { checkSysctl } from './check-sysctl.js';
-import { hasNul } from './checker.js';
 import { CONFIG_FILE } from './errors.js';
 import { checkNamespacePaths } from './namespace-path.js';
 import type { Process, Spec } from './types.js';
