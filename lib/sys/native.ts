@@ -1,0 +1,72 @@
+// The N-API addon (native/addon), loaded on first use so commands that need none of it do not
+// pay for it. Errors come back as Node-style ErrnoExceptions (code 'EWOULDBLOCK', errno -11, …).
+import { createRequire } from 'node:module';
+import { getSystemErrorMap } from 'node:util';
+import { addonPath } from './paths.js';
+
+interface Addon {
+  flock(fd: number, op: number): void;
+  pidfdOpen(pid: number): number;
+  pidfdSendSignal(pidfd: number, sig: number): void;
+  pidfdWait(pidfd: number, timeoutMs: number): boolean;
+  setChildSubreaper(on: boolean): void;
+  mkfifo(path: string, mode: number): void;
+}
+
+export const LOCK_SH = 1;
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+export const LOCK_UN = 8;
+
+let addon: Addon | undefined;
+
+function load(): Addon {
+  if (!addon) addon = createRequire(import.meta.url)(addonPath()) as Addon;
+  return addon;
+}
+
+/** Rethrows the addon's { errno, syscall } errors the way node:fs does. */
+function call<T>(fn: () => T, detail?: string): T {
+  try {
+    return fn();
+  } catch (e) {
+    const err = e as Error & { errno?: number; syscall?: string };
+    if (typeof err.errno !== 'number' || err.errno <= 0) throw e;
+    const [code, message] = getSystemErrorMap().get(-err.errno) ?? [`E${err.errno}`, `errno ${err.errno}`];
+    const out = new Error(`${code}: ${message}, ${err.syscall}${detail ? ` '${detail}'` : ''}`) as NodeJS.ErrnoException;
+    out.code = code;
+    out.errno = -err.errno;
+    out.syscall = err.syscall;
+    if (detail) out.path = detail;
+    throw out;
+  }
+}
+
+/** flock(2): op is LOCK_SH or LOCK_EX (| LOCK_NB), or LOCK_UN. EWOULDBLOCK with LOCK_NB when held. */
+export function flock(fd: number, op: number): void {
+  call(() => load().flock(fd, op));
+}
+
+/** A pidfd (close-on-exec) for pid; close it with fs.closeSync. */
+export function pidfdOpen(pid: number): number {
+  return call(() => load().pidfdOpen(pid));
+}
+
+export function pidfdSendSignal(pidfd: number, sig: number): void {
+  call(() => load().pidfdSendSignal(pidfd, sig));
+}
+
+/** Blocks up to timeoutMs for the process to exit; true if it has (zombies count as exited). */
+export function pidfdWait(pidfd: number, timeoutMs: number): boolean {
+  return call(() => load().pidfdWait(pidfd, timeoutMs));
+}
+
+/** prctl(PR_SET_CHILD_SUBREAPER): orphaned descendants are reparented to this process. */
+export function setChildSubreaper(on: boolean): void {
+  call(() => load().setChildSubreaper(on));
+}
+
+/** mkfifo(3) with exactly `mode` (the umask is not applied). */
+export function mkfifo(path: string, mode: number): void {
+  call(() => load().mkfifo(path, mode), path);
+}

@@ -1,0 +1,290 @@
+// The sync protocol: the TS encoder and the C decoder (through `tsrc-init dump`, the same decoder
+// `init` uses) must agree on every field, and the decoder must refuse anything malformed.
+import t, { type Test } from 'tap';
+import { spawnSync } from 'node:child_process';
+import type { Plan } from '../../lib/plan/types.js';
+import { NS_FLAGS } from '../../lib/plan/types.js';
+import {
+  FrameReader,
+  Msg,
+  PROTOCOL_VERSION,
+  PlanEncodeError,
+  ProtocolError,
+  Rec,
+  encodeEnter,
+  encodeFrame,
+  encodeInitMessage,
+  encodePlan,
+  encodePlanPayload,
+  type InitMessage,
+} from '../../lib/sys/protocol.js';
+import { initErrorFromMessage } from '../../lib/sys/init-runner.js';
+import { initBinaryPath } from '../../lib/sys/paths.js';
+import { makePlan } from '../helpers/rootfs.js';
+
+const RLIM_INFINITY = 0xffffffffffffffffn;
+
+function richPlan(): Plan {
+  const p = makePlan({ rootfs: '/var/lib/tsrc/ümlaut "root"', execFifo: '/run/tsrc/x/exec.fifo', args: ['sh', '-c', 'echo "hi"\n\ttab'], userns: 100000 });
+  p.joins = [
+    { flag: NS_FLAGS.user, path: '/proc/1/ns/user' },
+    { flag: NS_FLAGS.network, path: '/var/run/netns/a b' },
+  ];
+  p.uidMappings.push({ containerID: 65536, hostID: 4294900000, size: 1 });
+  p.rootfsPropagation = 0x100000 | 0x4000;
+  p.rootReadonly = true;
+  p.noPivot = true;
+  p.mounts.push({ source: '/host/data', destination: '/data/file', fstype: '', flags: 0x1000 | 0x4000, data: 'x=1,y', remountFlags: 0x1000 | 0x20 | 0x1, propagation: 0x80000, destIsFile: true });
+  p.devices.push({ path: '/dev/fuse', type: 0o020000, major: 10, minor: 229, mode: 0o600, uid: 1000, gid: 4294967294, bind: false });
+  p.domainname = 'example.org';
+  p.hostname = '';
+  p.sysctls = [
+    ['net.ipv4.ip_forward', '1'],
+    ['kernel.msgmax', '\\u0001 "q"'],
+  ];
+  p.process.env.push('EMOJI=🚀', 'EMPTY=');
+  p.process.cwd = '/home/user';
+  p.process.uid = 1000;
+  p.process.gid = 1001;
+  p.process.additionalGids = [5, 4294967295];
+  p.process.umask = 0o027;
+  p.process.rlimits = [
+    { resource: 7, soft: 1024n, hard: RLIM_INFINITY },
+    { resource: 0, soft: 0n, hard: 1n << 63n },
+  ];
+  p.process.capabilities = { bounding: (1n << 41n) - 1n, effective: 1n << 40n, inheritable: 3n, permitted: (1n << 64n) - 1n, ambient: 1n };
+  p.process.noNewPrivileges = false;
+  p.process.oomScoreAdj = -999;
+  p.process.terminal = true;
+  p.preserveFds = 2;
+  p.noNewKeyring = true;
+  p.hooksBeforePivot = true;
+  p.startContainerHooks = [
+    { path: '/bin/hook', args: ['hook', '--flag'], env: ['A=1'], timeout: 5 },
+    { path: '/bin/other', args: [], env: [], timeout: 0 },
+  ];
+  p.waitForExit = true;
+  return p;
+}
+
+function minimalPlan(): Plan {
+  const p = makePlan({ rootfs: '/r', execFifo: '', args: ['true'] });
+  p.mounts = [];
+  p.devices = [];
+  p.symlinks = [];
+  p.maskedPaths = [];
+  p.readonlyPaths = [];
+  p.hostname = null;
+  p.process.env = [];
+  p.process.umask = -1;
+  p.process.capabilities = null;
+  return p;
+}
+
+/** The plan as `tsrc-init dump` prints it: bigints as decimal strings. */
+function jsonable(v: unknown): unknown {
+  return JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)));
+}
+
+function dump(input: Buffer): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(initBinaryPath(), ['dump'], { input });
+  return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+}
+
+interface RecordPos {
+  tag: number;
+  at: number; // offset of the record header in the payload
+  len: number;
+}
+
+function records(payload: Buffer): RecordPos[] {
+  const out: RecordPos[] = [];
+  for (let at = 0; at < payload.length; ) {
+    const tag = payload.readUInt16LE(at);
+    const len = payload.readUInt32LE(at + 2);
+    out.push({ tag, at, len });
+    at += 6 + len;
+  }
+  return out;
+}
+
+function find(payload: Buffer, tag: number): RecordPos {
+  const r = records(payload).find((x) => x.tag === tag);
+  if (!r) throw new Error(`no record ${tag}`);
+  return r;
+}
+
+function expectRejected(t: Test, input: Buffer, pattern: RegExp, what: string): void {
+  const r = dump(input);
+  t.equal(r.status, 1, `${what}: exit status 1`);
+  t.equal(r.stdout, '', `${what}: nothing decoded`);
+  t.match(r.stderr, pattern, `${what}: ${pattern}`);
+}
+
+t.test('encoding is deterministic', async (t) => {
+  const a = encodePlan(richPlan());
+  t.same(encodePlan(richPlan()), a, 'same plan, same bytes');
+  // The same values with every object's keys in reverse insertion order.
+  const reversed = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(reversed) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversed(x)])) : v;
+  t.same(encodePlan(reversed(richPlan()) as Plan), a, 'key order does not matter');
+  const changed = richPlan();
+  changed.process.rlimits[0].soft = 1025n;
+  t.not(Buffer.compare(encodePlan(changed), a), 0, 'a changed value changes the bytes');
+  t.equal(a.readUInt32LE(0), 0x43525354, 'magic');
+  t.equal(a.readUInt16LE(4), PROTOCOL_VERSION, 'version');
+  t.equal(a.readUInt16LE(6), Msg.PLAN, 'type');
+  t.equal(a.readUInt32LE(8), a.length - 12, 'length');
+  const tags = records(a.subarray(12)).map((r) => r.tag);
+  t.equal(tags.at(-1), Rec.END, 'END is last');
+});
+
+t.test('tsrc-init decodes exactly what was encoded', async (t) => {
+  for (const [name, plan] of [
+    ['rich', richPlan()],
+    ['minimal', minimalPlan()],
+    ['test default', makePlan({ rootfs: '/x', execFifo: '/f', args: ['sh'] })],
+  ] as const) {
+    const r = dump(encodePlan(plan));
+    t.equal(r.status, 0, `${name}: decoded (${r.stderr.trim()})`);
+    t.strictSame(JSON.parse(r.stdout), jsonable(plan), `${name}: every field round-trips`);
+  }
+});
+
+t.test('ENTER round-trips', async (t) => {
+  const req = { pid: 4242, nsFlags: NS_FLAGS.mount | NS_FLAGS.user, path: '/usr/bin/hook', args: ['hook', 'a b'], env: ['X=1'], cwd: '/' };
+  const r = dump(encodeEnter(req));
+  t.equal(r.status, 0, r.stderr);
+  t.strictSame(JSON.parse(r.stdout), req);
+});
+
+t.test('the decoder rejects malformed input', async (t) => {
+  const frame = encodePlan(richPlan());
+  const payload = () => Buffer.from(frame.subarray(12));
+  const withPayload = (p: Buffer) => encodeFrame(Msg.PLAN, p);
+
+  expectRejected(t, frame.subarray(0, 7), /truncated frame header/, 'header cut short');
+  expectRejected(t, frame.subarray(0, frame.length - 3), /truncated frame: expected \d+ payload bytes/, 'payload cut short');
+
+  const v2 = Buffer.from(frame);
+  v2.writeUInt16LE(2, 4);
+  expectRejected(t, v2, /unsupported protocol version 2/, 'wrong version');
+
+  const magic = Buffer.from(frame);
+  magic.write('XSRC', 0);
+  expectRejected(t, magic, /bad frame magic/, 'wrong magic');
+
+  const huge = Buffer.from(frame.subarray(0, 12));
+  huge.writeUInt32LE(64 << 20, 8);
+  expectRejected(t, huge, /exceeds the \d+ byte limit/, 'oversized frame');
+
+  const p = payload();
+  const end = find(p, Rec.END);
+  expectRejected(t, withPayload(p.subarray(0, end.at)), /missing record END/, 'no END record');
+  expectRejected(t, withPayload(p.subarray(0, p.length - 8)), /truncated/, 'records cut mid-way');
+  expectRejected(t, withPayload(Buffer.concat([p, p.subarray(end.at)])), /END .* not the empty last record|appears twice/, 'record after END');
+
+  const unknown = payload();
+  unknown.writeUInt16LE(99, find(unknown, Rec.HOSTNAME).at);
+  expectRejected(t, withPayload(unknown), /unknown record tag 99/, 'unknown tag');
+
+  const enterTag = payload();
+  enterTag.writeUInt16LE(Rec.ENTER_PID, find(enterTag, Rec.HOSTNAME).at);
+  expectRejected(t, withPayload(enterTag), /unknown record tag 64/, 'ENTER record inside a PLAN');
+
+  const longRec = payload();
+  longRec.writeUInt32LE(0xfffffff0, find(longRec, Rec.ROOTFS).at + 2);
+  expectRejected(t, withPayload(longRec), /record ROOTFS .* truncated/, 'record length past the end');
+
+  const noNul = payload();
+  const rootfs = find(noNul, Rec.ROOTFS);
+  noNul[rootfs.at + 6 + rootfs.len - 1] = 0x41; // the string's terminating NUL
+  expectRejected(t, withPayload(noNul), /record ROOTFS #0: malformed/, 'string without its NUL');
+
+  const strLen = payload();
+  strLen.writeUInt32LE(3, find(strLen, Rec.ROOTFS).at + 6); // claims a shorter string than the record
+  expectRejected(t, withPayload(strLen), /record ROOTFS #0: malformed/, 'string length disagrees with the record');
+
+  const twice = payload();
+  const r = find(twice, Rec.ROOTFS);
+  const dup = Buffer.concat([twice.subarray(0, r.at), twice.subarray(r.at, r.at + 6 + r.len), twice.subarray(r.at)]);
+  expectRejected(t, withPayload(dup), /record ROOTFS appears twice/, 'duplicate singleton');
+
+  const missing = payload();
+  const cwd = find(missing, Rec.CWD);
+  expectRejected(t, withPayload(Buffer.concat([missing.subarray(0, cwd.at), missing.subarray(cwd.at + 6 + cwd.len)])), /missing record CWD/, 'required record absent');
+
+  const flags = payload();
+  flags.writeUInt32LE(0x100, find(flags, Rec.PLAN_FLAGS).at + 6);
+  expectRejected(t, withPayload(flags), /record PLAN_FLAGS #0: malformed/, 'unknown flag bits');
+
+  const bool = payload();
+  const mounts = records(bool).filter((x) => x.tag === Rec.MOUNT);
+  const lastMount = mounts.at(-1) as RecordPos;
+  bool[lastMount.at + 6 + lastMount.len - 1] = 2; // destIsFile
+  expectRejected(t, withPayload(bool), new RegExp(`record MOUNT #${mounts.length - 1}: malformed`), 'boolean out of range');
+
+  const oom = payload();
+  oom.writeInt32LE(-1001, find(oom, Rec.OOM_SCORE_ADJ).at + 6);
+  expectRejected(t, withPayload(oom), /record OOM_SCORE_ADJ #0: malformed or out of range/, 'oom_score_adj out of range');
+
+  expectRejected(t, encodeFrame(Msg.CONTINUE), /not a PLAN or ENTER/, 'another message type');
+});
+
+t.test('the encoder refuses values it cannot represent, naming the field', async (t) => {
+  const cases: Array<[string, (p: Plan) => void, RegExp]> = [
+    ['NUL in a string', (p) => (p.process.env[1] = 'A=\0'), /^plan\.process\.env\[1\]: contains a NUL byte$/],
+    ['negative u32', (p) => (p.mounts[2].flags = -1), /^plan\.mounts\[2\]\.flags: expected an integer in 0\.\.4294967295, got -1$/],
+    ['fractional u32', (p) => (p.process.uid = 1.5), /^plan\.process\.uid: expected an integer/],
+    ['u64 too big', (p) => (p.process.rlimits = [{ resource: 7, soft: 1n << 64n, hard: 0n }]), /^plan\.process\.rlimits\[0\]\.soft: expected a bigint/],
+    ['number for a bigint', (p) => ((p.process.capabilities as { ambient: unknown }).ambient = 1), /^plan\.process\.capabilities\.ambient: expected a bigint/],
+    ['empty args', (p) => (p.process.args = []), /^plan\.process\.args: must not be empty$/],
+    ['umask', (p) => (p.process.umask = 0o1000), /^plan\.process\.umask: expected -1 or 0\.\.0o777/],
+    ['oomScoreAdj', (p) => (p.process.oomScoreAdj = 2000), /^plan\.process\.oomScoreAdj: expected -1000\.\.1000/],
+    ['boolean', (p) => ((p as { noPivot: unknown }).noPivot = 1), /^plan\.noPivot: expected a boolean/],
+  ];
+  for (const [what, mutate, msg] of cases) {
+    const p = makePlan({ rootfs: '/r', execFifo: '', args: ['true'] });
+    mutate(p);
+    t.throws(() => encodePlanPayload(p), { name: 'PlanEncodeError', message: msg }, what);
+  }
+  t.ok(new PlanEncodeError('a', 'b') instanceof Error);
+});
+
+t.test('init messages are framed and decoded, however the stream is split', async (t) => {
+  const msgs: InitMessage[] = [
+    { type: 'pid', pid: 12345 },
+    { type: 'hooks' },
+    { type: 'ready' },
+    { type: 'exit', status: 137 },
+    { type: 'error', step: 'exec', errno: 2, message: '"/x": stat /x' },
+  ];
+  const stream = Buffer.concat(msgs.map(encodeInitMessage));
+  const whole = new FrameReader().push(stream);
+  t.strictSame(whole, msgs, 'one chunk');
+  const r = new FrameReader();
+  const bytewise: InitMessage[] = [];
+  for (let i = 0; i < stream.length; i++) bytewise.push(...r.push(stream.subarray(i, i + 1)));
+  t.strictSame(bytewise, msgs, 'byte by byte');
+  t.equal(r.buffered, 0);
+
+  const partial = new FrameReader();
+  t.strictSame(partial.push(stream.subarray(0, 14)), []);
+  t.equal(partial.buffered, 14, 'an incomplete frame stays buffered');
+
+  const v9 = Buffer.from(encodeInitMessage({ type: 'ready' }));
+  v9.writeUInt16LE(9, 4);
+  t.throws(() => new FrameReader().push(v9), new ProtocolError('unsupported protocol version 9 (expected 1)'));
+  t.throws(() => new FrameReader().push(encodeFrame(Msg.PID, Buffer.alloc(5))), /PID: 1 trailing bytes/);
+  t.throws(() => new FrameReader().push(encodeFrame(Msg.ERROR, Buffer.alloc(3))), /ERROR: truncated/);
+  t.throws(() => new FrameReader().push(encodeFrame(Msg.PLAN)), /unexpected message type 0x1/);
+});
+
+t.test('ERROR becomes an InitError worded like runc', async (t) => {
+  const e = initErrorFromMessage({ step: 'exec', errno: 2, message: '"/nonexistent": stat /nonexistent' });
+  t.equal(e.name, 'InitError');
+  t.equal(e.step, 'exec');
+  t.equal(e.errno, 2);
+  t.equal(e.message, 'exec: "/nonexistent": stat /nonexistent: no such file or directory');
+  t.equal(initErrorFromMessage({ step: 'exec', errno: 0, message: '"x": executable file not found in $PATH' }).message, 'exec: "x": executable file not found in $PATH');
+});
