@@ -249,7 +249,7 @@ async function benchmark(argv) {
     process.stdout.write(`\n${md}`);
     mkdirSync(dirname(opts.out), { recursive: true });
     writeFileSync(opts.out, md);
-    writeFileSync(opts.out.replace(/\.md$/, '') + '.json', `${JSON.stringify({ machine, iterations: opts.iterations, ...results.toJSON() }, null, 1)}\n`);
+    writeFileSync(opts.out.replace(/\.md$/, '') + '.json', `${JSON.stringify({ machine, iterations: opts.iterations, ...results.toJSON() })}\n`);
     progress(`wrote ${relative(process.cwd(), opts.out) || opts.out}`);
     if (opts.updateReadme) updateReadme(md);
     return 0;
