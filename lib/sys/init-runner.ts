@@ -18,10 +18,13 @@ const SIGKILL = osConstants.signals.SIGKILL;
 /** How long to wait for the sync socket to drain after the first stage exited early. */
 const DRAIN_MS = 500;
 
-/** "<step>: <detail>: <strerror>", the strerror in libuv's (= Go's, = runc's) lowercase words. */
-export function initErrorFromMessage(m: { step: string; errno: number; message: string }): InitError {
+/**
+ * "<step>: <detail>: <reason>": the reason is the C library's strerror with its first letter
+ * lowered, as the init sent it, which is also how Go (so runc) words errno values.
+ */
+export function initErrorFromMessage(m: { step: string; errno: number; message: string; reason: string }): InitError {
   let text = `${m.step}: ${m.message}`;
-  if (m.errno) text += `: ${getSystemErrorMap().get(-m.errno)?.[1] ?? `errno ${m.errno}`}`;
+  if (m.errno) text += `: ${m.reason || (getSystemErrorMap().get(-m.errno)?.[1] ?? `errno ${m.errno}`)}`;
   return new InitError(m.step, m.errno, text);
 }
 
@@ -296,7 +299,6 @@ export function runInContainer(pid: number, hook: Hook, stdin: string, timeoutSe
     let hookPid: number | undefined;
     let status: number | undefined;
     let error: Error | undefined;
-    let timedOut = false;
     let stdout = '';
     let stderr = '';
     const cap = (s: string, b: Buffer) => (s.length > 65536 ? s : s + b.toString());
@@ -305,12 +307,16 @@ export function runInContainer(pid: number, hook: Hook, stdin: string, timeoutSe
     child.stdin?.on('error', () => {}); // a hook need not read its stdin
     child.stdin?.end(stdin);
 
+    let settled = false;
     const timer =
       timeoutSec > 0
         ? setTimeout(() => {
-            timedOut = true;
             if (hookPid !== undefined) killProcess(hookPid, undefined);
             child.kill('SIGKILL'); // the hook also has SIGKILL as its parent-death signal
+            // Do not wait for the output pipes: a process the hook started may still hold them.
+            settled = true;
+            for (const s of [child.stdout, child.stderr, sock]) s?.destroy();
+            reject(new Error(`hook ${hook.path}: timed out after ${timeoutSec} seconds`));
           }, timeoutSec * 1000)
         : undefined;
 
@@ -335,8 +341,8 @@ export function runInContainer(pid: number, hook: Hook, stdin: string, timeoutSe
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       sock.destroy();
+      if (settled) return;
       const what = `hook ${hook.path}`;
-      if (timedOut) return reject(new Error(`${what}: timed out after ${timeoutSec} seconds`));
       if (error) return reject(error);
       if (status === undefined) return reject(new Error(`${what}: tsrc-init enter ${describeExit(code, signal)} without a status`));
       if (status !== 0) {

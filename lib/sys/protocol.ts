@@ -78,7 +78,7 @@ export type InitMessage =
   | { type: 'hooks' }
   | { type: 'ready' }
   | { type: 'exit'; status: number }
-  | { type: 'error'; step: string; errno: number; message: string };
+  | { type: 'error'; step: string; errno: number; message: string; reason: string };
 
 /** A plan that cannot be encoded; the message names the field. */
 export class PlanEncodeError extends Error {
@@ -355,6 +355,7 @@ export function encodeInitMessage(m: InitMessage): Buffer {
       w.str(m.step, 'step');
       w.u32(m.errno, 'errno');
       w.str(m.message, 'message');
+      w.str(m.reason, 'reason');
       return encodeFrame(Msg.ERROR, w.bytes());
   }
 }
@@ -429,7 +430,7 @@ export function decodeInitMessage(type: number, payload: Buffer): InitMessage {
     }
     case Msg.ERROR: {
       const r = new Reader(payload, 'ERROR');
-      m = { type: 'error', step: r.str(), errno: r.u32(), message: r.str() };
+      m = { type: 'error', step: r.str(), errno: r.u32(), message: r.str(), reason: r.str() };
       r.end();
       return m;
     }

@@ -8,7 +8,7 @@
 /* Resolve args[0] through the PATH of the plan's env, as Go's exec.LookPath does for runc, so
  * a missing executable is a create-time error. Returns a malloc'd path. */
 char *exec_lookup(const struct process_plan *pp);
-/* Open the exec fifo (before pivot_root); -1 when the plan has none. */
+/* Open the exec fifo (in the first stage, before any setns); -1 when the plan has none. */
 int exec_fifo_open(const struct plan *p);
 /* Block until `start` writes a byte into the fifo. */
 void exec_fifo_wait(int fd);

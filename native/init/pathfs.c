@@ -33,7 +33,7 @@ int resolve_in_root(int rootfd, const char *path)
 	return (int)fd;
 }
 
-/* Create `name` in directory parent and return an O_PATH fd to what was created (or found). */
+/* Create `name` in directory parent; O_PATH fd of what is there afterwards (never followed). */
 static int create_entry(int parent, const char *name, bool as_file)
 {
 	int r;
@@ -47,17 +47,67 @@ static int create_entry(int parent, const char *name, bool as_file)
 	}
 	if (r < 0 && errno != EEXIST)
 		return -1;
-	int fd = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	return openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+}
+
+#define RESTART (-2)
+
+/* One pass over `path`: resolve each prefix from the root, creating what is missing. A dangling
+ * symlink met on the way is not followed here: its target (kept inside the root by the next
+ * pass's RESOLVE_IN_ROOT) joined with the rest of the path is written to next, and RESTART is
+ * returned, as runc's securejoin.MkdirAll does. */
+static int mkpath_pass(int rootfd, char *buf, bool last_is_file, char *next, size_t next_size)
+{
+	int parent = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+	char *p = buf;
+
+	if (parent < 0)
 		return -1;
-	struct stat st;
-	if (fstat(fd, &st) < 0 || S_ISLNK(st.st_mode)) {
-		/* A dangling symlink (or one that raced in): refuse rather than follow it. */
-		close(fd);
-		errno = ELOOP;
-		return -1;
+	while (*p == '/')
+		p++;
+	while (*p) {
+		char *comp = p;
+		char *slash = strchr(p, '/');
+		if (slash)
+			*slash = 0;
+		char *rest = slash ? slash + 1 : p + strlen(p);
+		while (*rest == '/')
+			rest++;
+		bool last = !*rest;
+
+		int fd = resolve_in_root(rootfd, buf);
+		if (fd < 0 && errno == ENOENT) {
+			fd = create_entry(parent, comp, last && last_is_file);
+			struct stat st;
+			if (fd >= 0 && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) {
+				char target[PATH_MAX];
+				ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
+				close(fd);
+				close(parent);
+				if (n < 0)
+					return -1;
+				target[n] = 0;
+				/* Relative targets are relative to the link's directory: the prefix before comp. */
+				comp[0] = 0;
+				int k = target[0] == '/' ? snprintf(next, next_size, "%s/%s", target, rest)
+							 : snprintf(next, next_size, "%s/%s/%s", buf, target, rest);
+				if (k < 0 || (size_t)k >= next_size) {
+					errno = ENAMETOOLONG;
+					return -1;
+				}
+				return RESTART;
+			}
+		}
+		close_quiet(parent);
+		if (fd < 0)
+			return -1;
+		parent = fd;
+		if (!slash)
+			break;
+		*slash = '/';
+		p = rest;
 	}
-	return fd;
+	return parent;
 }
 
 int mkpath_in_root(int rootfd, const char *path, bool last_is_file)
@@ -67,51 +117,20 @@ int mkpath_in_root(int rootfd, const char *path, bool last_is_file)
 	if (fd >= 0 || errno != ENOENT)
 		return fd;
 
-	char buf[PATH_MAX];
+	char buf[PATH_MAX], next[PATH_MAX];
 	if (strlen(path) >= sizeof(buf)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
 	strcpy(buf, path);
-
-	int parent = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
-	if (parent < 0)
-		return -1;
-	char *p = buf;
-	while (*p == '/')
-		p++;
-	while (*p) {
-		char *comp = p;
-		char *slash = strchr(p, '/');
-		char saved = 0;
-		if (slash) {
-			saved = *slash;
-			*slash = 0;
-		}
-		bool last = true;
-		if (slash) {
-			for (char *q = slash + 1; *q; q++)
-				if (*q != '/') {
-					last = false;
-					break;
-				}
-		}
-		/* Resolve the prefix so far from the root again: symlinks stay clamped. */
-		fd = resolve_in_root(rootfd, buf);
-		if (fd < 0 && errno == ENOENT)
-			fd = create_entry(parent, comp, last && last_is_file);
-		close_quiet(parent);
-		if (fd < 0)
-			return -1;
-		parent = fd;
-		if (!slash)
-			break;
-		*slash = saved;
-		p = slash;
-		while (*p == '/')
-			p++;
+	for (int hops = 0; hops < 40; hops++) {
+		fd = mkpath_pass(rootfd, buf, last_is_file, next, sizeof(next));
+		if (fd != RESTART)
+			return fd;
+		strcpy(buf, next);
 	}
-	return parent;
+	errno = ELOOP;
+	return -1;
 }
 
 int parent_in_root(int rootfd, const char *path, char *name, size_t name_size)

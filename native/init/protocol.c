@@ -135,13 +135,21 @@ static size_t put_str(uint8_t *p, const char *s, size_t max)
 
 int send_error(int fd, const char *step, int err, const char *msg)
 {
-	uint8_t buf[64 + 1100];
+	uint8_t buf[64 + 1100 + 140];
+	char reason[128] = "";
 	size_t off = 0;
 
+	/* The C library's wording, first letter lowered: the same text Go (so runc) prints. */
+	if (err) {
+		snprintf(reason, sizeof(reason), "%s", strerror(err));
+		if (reason[0] >= 'A' && reason[0] <= 'Z' && !(reason[1] >= 'A' && reason[1] <= 'Z'))
+			reason[0] = (char)(reason[0] - 'A' + 'a');
+	}
 	off += put_str(buf + off, step, 60);
 	put32(buf + off, (uint32_t)err);
 	off += 4;
 	off += put_str(buf + off, msg, 1090);
+	off += put_str(buf + off, reason, sizeof(reason) - 1);
 	return frame_send(fd, MSG_ERROR, buf, (uint32_t)off);
 }
 

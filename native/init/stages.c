@@ -1,7 +1,7 @@
 /* `tsrc-init init <syncfd>`.
  *
  * First stage (the process the runtime spawned, placed in the container's cgroups by then):
- *   read PLAN -> close stray fds -> setns joins (user first, mnt last) -> clone(cloneFlags)
+ *   read PLAN -> close stray fds -> open the exec fifo -> setns joins (user first, mnt last) -> clone(cloneFlags)
  *   -> write uid/gid maps -> send PID -> let the child go -> supervise: exit 0 when the child is
  *   READY (or, with waitForExit, wait for it and send EXIT).
  * Container init (the clone; pid 1 when a pid namespace was created):
@@ -209,7 +209,7 @@ static void check_host_proc(void)
 		die("init", EINVAL, "/proc is not procfs");
 }
 
-static _Noreturn void container_init(const struct plan *p, int status_fd, int sync_fd)
+static _Noreturn void container_init(const struct plan *p, int status_fd, int sync_fd, int fifo)
 {
 	char go;
 	const char *hook_state = NULL;
@@ -242,7 +242,6 @@ static _Noreturn void container_init(const struct plan *p, int status_fd, int sy
 	check_host_proc();
 
 	int rootfd = rootfs_prepare(p);
-	int fifo = exec_fifo_open(p);
 	mounts_apply(p, rootfd);
 	devices_apply(p, rootfd);
 	symlinks_apply(p, rootfd);
@@ -301,6 +300,9 @@ void init_main(int sync_fd)
 			die("plan", EINVAL, "no mount namespace: the rootfs setup would change the host's mounts");
 	}
 	close_stray_fds(3 + plan.preserve_fds, sync_fd);
+	/* Opened here, with the runtime's own credentials and mount namespace, so a container root
+	 * that is not host root (user namespace) needs no access to the fifo or its directory. */
+	int fifo = exec_fifo_open(&plan);
 	join_namespaces(&plan);
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
@@ -310,9 +312,10 @@ void init_main(int sync_fd)
 		die("clone", errno, "clone with flags 0x%x", plan.clone_flags);
 	if (pid == 0) {
 		close(sv[0]);
-		container_init(&plan, sv[1], sync_fd);
+		container_init(&plan, sv[1], sync_fd, fifo);
 	}
 	close(sv[1]);
+	close_quiet(fifo); /* only the container init holds the reading end now */
 	if (plan.clone_flags & CLONE_NEWUSER)
 		write_id_maps(&plan, pid); /* on failure the child dies by its parent-death signal */
 	if (send_u32(sync_fd, MSG_PID, (uint32_t)pid) < 0)

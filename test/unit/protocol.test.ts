@@ -257,7 +257,7 @@ t.test('init messages are framed and decoded, however the stream is split', asyn
     { type: 'hooks' },
     { type: 'ready' },
     { type: 'exit', status: 137 },
-    { type: 'error', step: 'exec', errno: 2, message: '"/x": stat /x' },
+    { type: 'error', step: 'exec', errno: 2, message: '"/x": stat /x', reason: 'no such file or directory' },
   ];
   const stream = Buffer.concat(msgs.map(encodeInitMessage));
   const whole = new FrameReader().push(stream);
@@ -281,10 +281,12 @@ t.test('init messages are framed and decoded, however the stream is split', asyn
 });
 
 t.test('ERROR becomes an InitError worded like runc', async (t) => {
-  const e = initErrorFromMessage({ step: 'exec', errno: 2, message: '"/nonexistent": stat /nonexistent' });
+  const e = initErrorFromMessage({ step: 'exec', errno: 2, message: '"/nonexistent": stat /nonexistent', reason: 'no such file or directory' });
   t.equal(e.name, 'InitError');
   t.equal(e.step, 'exec');
   t.equal(e.errno, 2);
   t.equal(e.message, 'exec: "/nonexistent": stat /nonexistent: no such file or directory');
-  t.equal(initErrorFromMessage({ step: 'exec', errno: 0, message: '"x": executable file not found in $PATH' }).message, 'exec: "x": executable file not found in $PATH');
+  t.equal(initErrorFromMessage({ step: 'exec', errno: 0, message: '"x": executable file not found in $PATH', reason: '' }).message, 'exec: "x": executable file not found in $PATH');
+  t.equal(initErrorFromMessage({ step: 'exec', errno: 21, message: '"/bin"', reason: 'is a directory' }).message, 'exec: "/bin": is a directory', 'the init\'s wording wins');
+  t.equal(initErrorFromMessage({ step: 'x', errno: 2, message: 'y', reason: '' }).message, 'x: y: no such file or directory', 'a fallback when no reason came');
 });
