@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import type { CgroupManager } from '../cgroups/api.js';
 import { buildPlan, hookSteps } from '../plan/build-plan.js';
+import { deviceCgroupRules } from '../plan/device-rules.js';
 import type { Spec } from '../spec/types.js';
 import type { InitHandle } from '../sys/api.js';
 import { TsrcError, errnoCode } from '../util/errors.js';
@@ -89,7 +90,7 @@ async function setUp(o: CreateOptions, spec: Spec, bundle: string, dir: string, 
   const cg: CgroupManager = createCgroupManager({ cgroupsPath: linux.cgroupsPath, id: o.id, systemd: o.systemdCgroup });
   undo.push(() => cg.destroy());
   cg.create();
-  cg.apply(linux.resources);
+  cg.apply({ ...linux.resources, devices: deviceCgroupRules(spec) });
   for (const w of cg.warnings) log.warn(w);
 
   const plan = buildPlan(spec, {
