@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,9 @@ static int parse_sync_fd(const char *s)
 
 int main(int argc, char **argv)
 {
+	/* A hook or the runtime going away must be an EPIPE, not a silent death; signals_reset()
+	 * restores the default before anything is exec'd. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc == 3 && !strcmp(argv[1], "init"))
 		init_main(parse_sync_fd(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "enter"))

@@ -279,6 +279,16 @@ static _Noreturn void container_init(const struct plan *p, int status_fd, int sy
 	exec_process(p, exe);
 }
 
+static bool has_namespace(const struct plan *p, uint32_t flag)
+{
+	if (p->clone_flags & flag)
+		return true;
+	for (uint32_t i = 0; i < p->n_joins; i++)
+		if (p->joins[i].flag == flag)
+			return true;
+	return false;
+}
+
 void init_main(int sync_fd)
 {
 	struct frame f;
@@ -292,13 +302,13 @@ void init_main(int sync_fd)
 		die("plan", EINVAL, "%s", err);
 	if (plan.clone_flags & ~(uint32_t)NS_ALL)
 		die("plan", EINVAL, "cloneFlags 0x%x has bits other than namespace types", plan.clone_flags);
-	if (!(plan.clone_flags & CLONE_NEWNS)) {
-		bool joined = false;
-		for (uint32_t i = 0; i < plan.n_joins; i++)
-			joined |= plan.joins[i].flag == CLONE_NEWNS;
-		if (!joined)
-			die("plan", EINVAL, "no mount namespace: the rootfs setup would change the host's mounts");
-	}
+	/* Not policy, a seatbelt: without these namespaces the steps would change the host. */
+	if (!has_namespace(&plan, CLONE_NEWNS))
+		die("plan", EINVAL, "no mount namespace: the rootfs setup would change the host's mounts");
+	if ((plan.hostname || plan.domainname) && !has_namespace(&plan, CLONE_NEWUTS))
+		die("plan", EINVAL, "no UTS namespace: setting the hostname would change the host's");
+	if (plan.process.terminal)
+		die("terminal", ENOTSUP, "terminals are not supported yet");
 	close_stray_fds(3 + plan.preserve_fds, sync_fd);
 	/* Opened here, with the runtime's own credentials and mount namespace, so a container root
 	 * that is not host root (user namespace) needs no access to the fifo or its directory. */

@@ -456,6 +456,63 @@ if (!isRoot) {
     t.notOk(existsSync(join(f.rootfs, 'x')));
   });
 
+  t.test('joins: a second container shares the first one\'s network and ipc namespaces', async (t) => {
+    const f = fixture(t);
+    const first = await spawn(f, { plan: plan(f, ['true']) });
+    const g = fixture(t);
+    const p = plan(g, ['true'], (p) => {
+      p.cloneFlags &= ~(NS_FLAGS.network | NS_FLAGS.ipc);
+      p.joins = [
+        { flag: NS_FLAGS.network, path: `/proc/${first.pid}/ns/net` },
+        { flag: NS_FLAGS.ipc, path: `/proc/${first.pid}/ns/ipc` },
+      ];
+    });
+    const second = await spawn(g, { plan: p });
+    for (const ns of ['net', 'ipc']) t.equal(readlinkSync(`/proc/${second.pid}/ns/${ns}`), readlinkSync(`/proc/${first.pid}/ns/${ns}`), `${ns} joined`);
+    for (const ns of ['mnt', 'uts', 'pid']) t.not(readlinkSync(`/proc/${second.pid}/ns/${ns}`), readlinkSync(`/proc/${first.pid}/ns/${ns}`), `${ns} its own`);
+
+    const wrong = fixture(t);
+    const err = await spawn(wrong, {
+      plan: plan(wrong, ['true'], (p) => {
+        p.cloneFlags &= ~NS_FLAGS.network;
+        p.joins = [{ flag: NS_FLAGS.network, path: `/proc/${first.pid}/ns/uts` }];
+      }),
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    t.match(err, { name: 'InitError', step: 'setns', errno: 22, message: `setns: join /proc/${first.pid}/ns/uts: invalid argument` }, 'a namespace of the wrong type is refused by the kernel');
+  });
+
+  t.test('rootfs propagation: shared, private and unbindable roots still pivot', async (t) => {
+    for (const [name, prop] of [
+      ['rshared', MS.SHARED | MS.REC],
+      ['rprivate', MS.PRIVATE | MS.REC],
+      ['shared', MS.SHARED],
+    ] as const) {
+      const f = fixture(t);
+      const h = await spawn(f, { plan: plan(f, ['true'], (p) => (p.rootfsPropagation = prop)) });
+      const root = mountinfo(h.pid).find((m) => m.point === '/');
+      t.ok(root?.root.endsWith('/rootfs'), `${name}: pivoted`);
+      release(f);
+      t.ok(await gone(h.pid));
+      t.notOk(readFileSync('/proc/self/mountinfo', 'utf8').includes(basename(f.dir)), `${name}: nothing propagated to the host`);
+    }
+  });
+
+  t.test('seatbelts: no mount namespace, or a hostname without a UTS namespace, is refused', async (t) => {
+    const f = fixture(t);
+    const cases: Array<[string, (p: Plan) => void, RegExp]> = [
+      ['no mount ns', (p) => (p.cloneFlags &= ~NS_FLAGS.mount), /^plan: no mount namespace/],
+      ['hostname without uts', (p) => (p.cloneFlags &= ~NS_FLAGS.uts), /^plan: no UTS namespace/],
+      ['terminal', (p) => (p.process.terminal = true), /^terminal: terminals are not supported yet: operation not supported$/],
+    ];
+    for (const [what, mutate, message] of cases) {
+      await t.rejects(spawn(f, { plan: plan(f, ['true'], mutate) }), { name: 'InitError', message }, what);
+    }
+    t.equal(readFileSync('/proc/sys/kernel/hostname', 'utf8').trim() === 'tsrc-test', false, 'the host kept its hostname');
+  });
+
   t.test('rlimits the kernel refuses are reported', async (t) => {
     const f = fixture(t);
     const err = await spawn(f, { plan: plan(f, ['true'], (p) => (p.process.rlimits = [{ resource: 7, soft: 10n, hard: 5n }])) }).then(
