@@ -92,17 +92,18 @@ export function spawnInit(opts: SpawnInitOptions): Promise<InitHandle> {
     let stageExit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
     let socketEnded = false;
     let drainTimer: NodeJS.Timeout | undefined;
-    let exitResolve!: (status: number) => void;
-    let exitReject!: (e: Error) => void;
     let exitSettled = false;
+    let settleExit!: (result: { status: number } | { error: Error }) => void;
     const exited = new Promise<number>((res, rej) => {
-      exitResolve = (s) => {
-        if (!exitSettled) (exitSettled = true), res(s);
-      };
-      exitReject = (e) => {
-        if (!exitSettled) (exitSettled = true), rej(e);
+      settleExit = (r) => {
+        if (exitSettled) return;
+        exitSettled = true;
+        if ('error' in r) rej(r.error);
+        else res(r.status);
       };
     });
+    const exitResolve = (status: number) => settleExit({ status });
+    const exitReject = (error: Error) => settleExit({ error });
 
     const closePidfd = () => {
       if (pidfd !== undefined) {
