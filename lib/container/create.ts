@@ -38,16 +38,18 @@ export interface Created {
 }
 
 export async function createContainer(o: CreateOptions): Promise<Created> {
-  const [{ validateContainerId }, { loadSpec }, { checkSemantics, requireProcess }] = await Promise.all([
+  const [{ validateContainerId }, { loadSpec }, { checkSemantics, requireProcess }, { checkRootDirectory }] = await Promise.all([
     import('../spec/id.js'),
     import('../spec/load.js'),
     import('../spec/semantic.js'),
+    import('../spec/root-path.js'),
   ]);
   validateContainerId(o.id);
   const bundle = resolve(o.bundle);
   const spec: Spec = loadSpec(bundle);
   for (const w of checkSemantics(spec)) log.warn(w);
   requireProcess(spec);
+  checkRootDirectory(spec, bundle);
   // Terminals arrive with exec and console sockets; until then, refuse rather than run without a tty.
   if (o.consoleSocket) throw new TsrcError('--console-socket: terminals are not supported yet');
   if (spec.process?.terminal) throw new TsrcError('config.json: /process/terminal: terminals are not supported yet');

@@ -1,22 +1,7 @@
-// RLIMIT_* names → resource numbers (asm-generic/resource.h, the same on every Linux arch tsrc targets).
-export const RLIMITS: Record<string, number> = {
-  RLIMIT_CPU: 0,
-  RLIMIT_FSIZE: 1,
-  RLIMIT_DATA: 2,
-  RLIMIT_STACK: 3,
-  RLIMIT_CORE: 4,
-  RLIMIT_RSS: 5,
-  RLIMIT_NPROC: 6,
-  RLIMIT_NOFILE: 7,
-  RLIMIT_MEMLOCK: 8,
-  RLIMIT_AS: 9,
-  RLIMIT_LOCKS: 10,
-  RLIMIT_SIGPENDING: 11,
-  RLIMIT_MSGQUEUE: 12,
-  RLIMIT_NICE: 13,
-  RLIMIT_RTPRIO: 14,
-  RLIMIT_RTTIME: 15,
-};
+// RLIMIT_* names → resource numbers: RLIMIT_NAMES is in resource-number order.
+import { RLIMIT_NAMES } from '../spec/known-names.js';
+
+export const RLIMITS: Readonly<Record<string, number>> = Object.fromEntries(RLIMIT_NAMES.map((name, n) => [name, n]));
 
 export const RLIM_INFINITY = (1n << 64n) - 1n;
 
