@@ -77,6 +77,14 @@ void enter_main(int sync_fd)
 		if (setns(fds[i], KINDS[i].flag) < 0)
 			die("enter", errno, "join the %s namespace of pid %u", KINDS[i].name, req.pid);
 		close(fds[i]);
+		/* Act as the container's root, as its own init would: our host uid is usually not
+		 * mapped there, and an unmapped fsuid cannot create files (EOVERFLOW). */
+		if (KINDS[i].flag == CLONE_NEWUSER) {
+			if (setresgid(0, 0, 0) < 0 && errno != EINVAL)
+				die("enter", errno, "setgid 0 in the user namespace of pid %u", req.pid);
+			if (setresuid(0, 0, 0) < 0 && errno != EINVAL)
+				die("enter", errno, "setuid 0 in the user namespace of pid %u", req.pid);
+		}
 	}
 	if (chdir(req.cwd) < 0)
 		die("enter", errno, "chdir to %s", req.cwd);

@@ -257,7 +257,11 @@ if (!isRoot) {
     const f = fixture(t);
     const p = plan(f, ['sh', '-c', 'id; cat /proc/self/uid_map /proc/self/gid_map; echo x > /dev/null && echo null-ok; touch /tmp/made && stat -c %u /tmp/made'], () => {});
     const pu = makePlan({ rootfs: f.rootfs, execFifo: f.fifo, args: p.process.args, userns: 200000 });
-    const h = await spawn(f, { plan: pu });
+    pu.hooksBeforePivot = true;
+    const hook = `id -u > ${f.rootfs}/tmp/hook-uid`; // creating a file needs a mapped uid
+    const h = await spawn(f, { plan: pu, onHooks: (pid) => runInContainer(pid, { path: '/bin/sh', args: ['sh', '-c', hook], env: [], timeout: 5 }, '{}', 5) });
+    t.equal(readFileSync(join(f.rootfs, 'tmp', 'hook-uid'), 'utf8'), '0\n', 'a hook entering the container runs as its root');
+    t.equal(statSync(join(f.rootfs, 'tmp', 'hook-uid')).uid, 200000);
     t.equal(readFileSync(`/proc/${h.pid}/uid_map`, 'utf8').trim().split(/\s+/).join(' '), '0 200000 65536');
     t.equal(readFileSync(`/proc/${h.pid}/gid_map`, 'utf8').trim().split(/\s+/).join(' '), '0 200000 65536');
     t.not(readlinkSync(`/proc/${h.pid}/ns/user`), readlinkSync('/proc/self/ns/user'), 'user namespace is new');
