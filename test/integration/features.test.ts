@@ -1,0 +1,163 @@
+// Config features beyond the basic lifecycle, each checked from inside or from /proc.
+import t from 'tap';
+import { closeSync, existsSync, openSync, readFileSync, readlinkSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { Harness, TSRC, haveRoot } from '../helpers/tsrc.js';
+import { validateFeatures, validateState } from '../../lib/spec/validate-output.js';
+// @ts-expect-error: plain ESM script without types
+import { makeBundle } from '../../scripts/make-bundle.mjs';
+
+type Config = Record<string, any>;
+
+if (haveRoot(t)) {
+  const h = new Harness('features');
+  t.teardown(() => h.cleanup());
+  let n = 0;
+
+  async function bundle(script: string, patch: (c: Config) => void = () => {}): Promise<{ dir: string; id: string; cgroupsPath: string }> {
+    const id = `ft-${process.pid}-${++n}`;
+    const dir = join(h.work, id);
+    const cgroupsPath = `/tsrc-test/${id}`;
+    await makeBundle(dir, ['sh', '-c', script], (c: Config) => {
+      c.linux.cgroupsPath = cgroupsPath;
+      patch(c);
+      return c;
+    });
+    return { dir, id, cgroupsPath };
+  }
+
+  function run(b: { dir: string; id: string }, extra: string[] = []) {
+    return h.tsrc(['run', ...extra, '--bundle', b.dir, b.id]);
+  }
+
+  t.test('read-only root, sysctl, domainname, rlimits, oom_score_adj', async (t) => {
+    const b = await bundle('touch /x 2>/dev/null && echo rw || echo ro; cat /proc/sys/net/ipv4/ip_forward; cat /proc/sys/kernel/domainname; ulimit -n; cat /proc/self/oom_score_adj', (c) => {
+      c.root.readonly = true;
+      c.domainname = 'example.org';
+      c.linux.sysctl = { 'net.ipv4.ip_forward': '1' };
+      c.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 321, hard: 654 }];
+      c.process.oomScoreAdj = 123;
+    });
+    const hostForward = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8');
+    const r = run(b);
+    t.equal(r.status, 0, r.stderr);
+    t.same(r.stdout.trim().split('\n'), ['ro', '1', 'example.org', '321', '123']);
+    t.equal(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8'), hostForward, 'the host sysctl is untouched');
+  });
+
+  t.test('capabilities: all five sets as configured', async (t) => {
+    const caps = ['CAP_CHOWN', 'CAP_NET_RAW', 'CAP_SYS_ADMIN'];
+    const b = await bundle('grep ^Cap /proc/self/status', (c) => {
+      c.process.capabilities = { bounding: caps, effective: caps, permitted: caps, inheritable: caps, ambient: ['CAP_NET_RAW'] };
+      c.process.noNewPrivileges = false;
+    });
+    const r = run(b);
+    t.equal(r.status, 0, r.stderr);
+    const want = ((1n << 0n) | (1n << 13n) | (1n << 21n)).toString(16).padStart(16, '0');
+    t.match(r.stdout, new RegExp(`CapInh:\\s+${want}`));
+    t.match(r.stdout, new RegExp(`CapPrm:\\s+${want}`));
+    t.match(r.stdout, new RegExp(`CapEff:\\s+${want}`));
+    t.match(r.stdout, new RegExp(`CapBnd:\\s+${want}`));
+    t.match(r.stdout, new RegExp(`CapAmb:\\s+${(1n << 13n).toString(16).padStart(16, '0')}`));
+  });
+
+  t.test('devices: default nodes work, linux.devices are created', async (t) => {
+    const b = await bundle('echo x > /dev/null && head -c 4 /dev/zero | wc -c && ls -l /dev/fuse | cut -c1 && readlink /dev/fd && readlink /dev/ptmx', (c) => {
+      c.linux.devices = [{ type: 'c', path: '/dev/fuse', major: 10, minor: 229, fileMode: 0o666 }];
+    });
+    const r = run(b);
+    t.equal(r.status, 0, r.stderr);
+    t.same(r.stdout.trim().split('\n').map((l) => l.trim()), ['4', 'c', '/proc/self/fd', 'pts/ptmx']);
+  });
+
+  t.test('bind mounts: read-only and file binds', async (t) => {
+    const data = join(h.work, 'data');
+    mkdirSync(data, { recursive: true });
+    writeFileSync(join(data, 'hello'), 'from host\n');
+    const b = await bundle('cat /data/hello; cat /etc/hello; echo y > /data/new 2>/dev/null || echo ro', (c) => {
+      c.mounts.push({ destination: '/data', type: 'bind', source: data, options: ['rbind', 'ro'] });
+      c.mounts.push({ destination: '/etc/hello', type: 'bind', source: join(data, 'hello'), options: ['bind'] });
+    });
+    const r = run(b);
+    t.equal(r.status, 0, r.stderr);
+    t.same(r.stdout.trim().split('\n'), ['from host', 'from host', 'ro']);
+    t.notOk(existsSync(join(data, 'new')));
+  });
+
+  t.test('--no-pivot uses MS_MOVE + chroot', async (t) => {
+    const b = await bundle('ls / | head -1; cat /proc/self/mountinfo | grep -c " / / " || true');
+    const r = run(b, ['--no-pivot']);
+    t.equal(r.status, 0, r.stderr);
+    t.match(r.stdout, /^bin\n/);
+  });
+
+  t.test('--preserve-fds passes fds 3.. and nothing else leaks', async (t) => {
+    const extra = join(h.work, 'extra.txt');
+    writeFileSync(extra, 'preserved\n');
+    const b = await bundle('cat <&3; ls /proc/self/fd | sort -n | tr "\\n" " "');
+    const out = join(h.work, 'pfd.out');
+    const o = openSync(out, 'w');
+    const fd3 = openSync(extra, 'r');
+    const fd4 = openSync(extra, 'r'); // a stray inherited fd: must not reach the container
+    try {
+      const r = spawnSync(TSRC, ['--root', h.root, 'run', '--preserve-fds', '1', '--bundle', b.dir, b.id], { stdio: ['ignore', o, 'inherit', fd3, fd4] });
+      t.equal(r.status, 0);
+    } finally {
+      closeSync(o);
+      closeSync(fd3);
+      closeSync(fd4);
+    }
+    const lines = readFileSync(out, 'utf8').split('\n');
+    t.equal(lines[0], 'preserved');
+    // ls itself opens one fd for /proc/self/fd: 0 1 2 3 and that one.
+    t.same(lines[1].trim().split(' ').map(Number).filter((x) => x !== 4), [0, 1, 2, 3]);
+    t.equal(lines[1].trim().split(' ').length, 5);
+  });
+
+  t.test('createContainer and startContainer hooks run in the container', async (t) => {
+    const hook = join(h.work, 'inside-hook.sh');
+    writeFileSync(hook, '#!/bin/sh\nreadlink /proc/self/ns/uts > "$1"\n');
+    chmodSync(hook, 0o755);
+    const b = await bundle('readlink /proc/self/ns/uts; cat /tmp/start-hook-ns', (c) => {
+      c.root.readonly = false;
+      c.hooks = {
+        createContainer: [{ path: hook, args: ['hook', join(h.work, 'cc-ns')] }],
+        // startContainer runs inside the container: its path resolves in the container's root.
+        startContainer: [{ path: '/bin/sh', args: ['sh', '-c', 'readlink /proc/self/ns/uts > /tmp/start-hook-ns'] }],
+      };
+    });
+    const r = run(b);
+    t.equal(r.status, 0, r.stderr);
+    const [own, fromStart] = r.stdout.trim().split('\n');
+    t.equal(fromStart, own, 'startContainer ran in the container uts namespace');
+    t.equal(readFileSync(join(h.work, 'cc-ns'), 'utf8').trim(), own, 'createContainer ran in the container uts namespace');
+    t.not(own, readlinkSync('/proc/self/ns/uts'), 'not the host uts namespace');
+  });
+
+  t.test('state and features output conform to our schemas', async (t) => {
+    const b = await bundle('sleep 100');
+    t.equal(h.tsrc(['create', '--bundle', b.dir, b.id]).status, 0);
+    t.same(validateState(JSON.parse(h.tsrc(['state', b.id]).stdout)), []);
+    t.equal(h.tsrc(['delete', '--force', b.id]).status, 0);
+    const f = h.tsrc(['features']);
+    t.equal(f.status, 0);
+    t.same(validateFeatures(JSON.parse(f.stdout)), []);
+  });
+
+  t.test('spec writes a valid default config and refuses to overwrite', async (t) => {
+    const dir = join(h.work, 'specdir');
+    mkdirSync(dir);
+    t.equal(h.tsrc(['spec', '--bundle', dir]).status, 0);
+    const c = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    t.match(c, { ociVersion: '1.3.0', process: { args: ['sh'] }, root: { path: 'rootfs' } });
+    const again = h.tsrc(['spec', '--bundle', dir]);
+    t.equal(again.status, 1);
+    t.match(again.stderr, /exists/);
+  });
+
+  t.test('--version prints runc-style lines', async (t) => {
+    const r = h.tsrc(['--version']);
+    t.match(r.stdout, /^tsrc version \d+\.\d+\.\d+\nspec: 1\.3\.0\n/);
+  });
+}
