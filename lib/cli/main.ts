@@ -37,7 +37,13 @@ const id = (y: Argv) => y.positional('container-id', { type: 'string', describe:
 export function buildCli(args: string[]): Argv {
   return yargs(args)
     .scriptName('tsrc')
-    .parserConfiguration({ 'boolean-negation': false, 'short-option-groups': false, 'camel-case-expansion': false, 'dot-notation': false })
+    .parserConfiguration({
+      'boolean-negation': false,
+      'short-option-groups': false,
+      'camel-case-expansion': false,
+      'dot-notation': false,
+      'populate--': true,
+    })
     .usage('tsrc: an OCI container runtime\n\nUsage: tsrc [global options] <command> [options]')
     .option('root', { type: 'string', default: '/run/tsrc', describe: 'root directory for storage of container state', global: true })
     .option('log', { type: 'string', describe: 'write runtime log messages to this file', global: true })
@@ -84,6 +90,45 @@ export function buildCli(args: string[]): Argv {
       (y) => id(y).option('force', { alias: 'f', type: 'boolean', default: false, describe: 'kill a running container first' }),
       lazy(() => import('./delete.js')),
     )
+    .command('pause <container-id>', 'freeze every process of a container', id, lazy(() => import('./pause.js')))
+    .command('resume <container-id>', 'thaw a paused container', id, lazy(() => import('./resume.js')))
+    .command(
+      'ps <container-id> [ps-options..]',
+      'list the processes of a container (ps options after the id; default -ef)',
+      (y) => id(y).option('format', { alias: 'f', choices: ['table', 'json'], default: 'table', describe: 'json: an array of host pids' }),
+      lazy(() => import('./ps.js')),
+    )
+    .command(
+      'update <container-id>',
+      "change a running container's resource limits",
+      (y) =>
+        id(y)
+          .option('resources', { alias: 'r', type: 'string', describe: 'LinuxResources JSON file, or - for stdin' })
+          .option('memory', { type: 'string', describe: 'memory limit in bytes (units allowed: 512m, 1g; -1 = unlimited)' })
+          .option('memory-reservation', { type: 'string', describe: 'memory soft limit' })
+          .option('memory-swap', { type: 'string', describe: 'memory+swap limit' })
+          .option('kernel-memory', { type: 'string', describe: 'kernel memory limit (v1, deprecated)' })
+          .option('kernel-memory-tcp', { type: 'string', describe: 'kernel TCP buffer limit (v1, deprecated)' })
+          .option('cpu-share', { type: 'number', describe: 'cpu shares (relative weight)' })
+          .option('cpu-quota', { type: 'number', describe: 'CFS quota in microseconds per period' })
+          .option('cpu-period', { type: 'number', describe: 'CFS period in microseconds' })
+          .option('cpu-rt-period', { type: 'number', describe: 'realtime period in microseconds' })
+          .option('cpu-rt-runtime', { type: 'number', describe: 'realtime runtime in microseconds' })
+          .option('cpuset-cpus', { type: 'string', describe: 'CPUs allowed (0-3, 0,1)' })
+          .option('cpuset-mems', { type: 'string', describe: 'memory nodes allowed' })
+          .option('pids-limit', { type: 'number', describe: 'maximum number of pids' })
+          .option('blkio-weight', { type: 'number', describe: 'block IO weight (10-1000)' }),
+      lazy(() => import('./update.js')),
+    )
+    .command(
+      'events <container-id>',
+      'print container events (stats, oom) as JSON lines',
+      (y) =>
+        id(y)
+          .option('stats', { type: 'boolean', default: false, describe: 'print one stats object and exit' })
+          .option('interval', { type: 'string', default: '5s', describe: 'stats interval (Go duration: 5s, 500ms)' }),
+      lazy(() => import('./events.js')),
+    )
     .command(
       ['list', 'ls'],
       'list containers',
@@ -113,9 +158,42 @@ export function buildCli(args: string[]): Argv {
     });
 }
 
+/**
+ * Two runc argument shapes yargs would misread: ps(1) options after the container id
+ * (`tsrc ps ID -ef`), moved behind `--`; and `--resources -` (stdin), where yargs takes a lone
+ * `-` for a positional, joined into `--resources=-`.
+ */
+const GLOBAL_WITH_VALUE = new Set(['--root', '--log', '--log-format', '--rootless', '--criu']);
+
+/** Index of the subcommand: the first word that is neither an option nor a global option's value. */
+function commandIndex(args: string[]): number {
+  for (let i = 0; i < args.length; i++) {
+    if (GLOBAL_WITH_VALUE.has(args[i])) i++;
+    else if (!args[i].startsWith('-')) return i;
+  }
+  return -1;
+}
+
+export function normalizeArgs(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if ((args[i] === '--resources' || args[i] === '-r') && args[i + 1] === '-') {
+      out.push('--resources=-');
+      i++;
+    } else out.push(args[i]);
+  }
+  const at = commandIndex(out);
+  if (at < 0 || out[at] !== 'ps' || out.includes('--')) return out;
+  for (let i = at + 1; i < out.length; i++) {
+    if (out[i] === '--format' || out[i] === '-f') i++;
+    else if (!out[i].startsWith('-')) return i + 1 < out.length ? [...out.slice(0, i + 1), '--', ...out.slice(i + 1)] : out;
+  }
+  return out;
+}
+
 export async function main(args: string[]): Promise<void> {
   try {
-    await buildCli(args).parseAsync();
+    await buildCli(normalizeArgs(args)).parseAsync();
   } catch (e) {
     const err = e as Error;
     log.error(err instanceof TsrcError || err.name.endsWith('Error') ? err.message : String(err));

@@ -18,6 +18,8 @@ export async function deleteContainer(c: Container, force: boolean): Promise<voi
       // runc deletes a created (never started) container without --force: containerd relies on it.
       if (status !== 'created' && !force) throw new TsrcError(`cannot delete container ${c.id} that is not stopped: ${status}`);
       signalAll(c, SIGKILL);
+      // Frozen tasks only act on SIGKILL once thawed.
+      if (status === 'paused') c.cgroup().thaw();
       if (!waitGone(c.state.pid, c.state.pidStartTime, 10_000)) throw new TsrcError(`container ${c.id}: init ${c.state.pid} did not exit after SIGKILL`);
     }
     await destroy(c);

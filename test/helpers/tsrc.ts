@@ -36,7 +36,8 @@ export class Harness {
         env: opts.env ?? process.env,
         timeout: opts.timeout ?? 60_000,
       });
-      if (r.error) throw r.error;
+      // A timeout is how tests end commands that run until stopped (events); its output still counts.
+      if (r.error && (r.error as NodeJS.ErrnoException).code !== 'ETIMEDOUT') throw r.error;
       return { status: r.status, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };
     } finally {
       closeSync(o);

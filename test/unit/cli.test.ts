@@ -55,3 +55,35 @@ t.test('log lines: json exactly {level,msg,time}, time RFC3339', async (t) => {
   t.equal(formatLine('warning', 'w', 'text', d), 'time="2026-01-02T03:04:05Z" level=warning msg="w"\n');
   t.match(rfc3339(), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
 });
+
+t.test('ps options after the id and --resources - survive parsing', async (t) => {
+  const { normalizeArgs } = await import('../../lib/cli/main.js');
+  t.same(normalizeArgs(['--root', 'ps', 'ps', 'c1', '-o', 'pid']), ['--root', 'ps', 'ps', 'c1', '--', '-o', 'pid']);
+  t.same(normalizeArgs(['ps', '--format', 'json', 'c1']), ['ps', '--format', 'json', 'c1']);
+  t.same(normalizeArgs(['state', 'ps']), ['state', 'ps']);
+  t.same(normalizeArgs(['update', '--resources', '-', 'c1']), ['update', '--resources=-', 'c1']);
+  t.match(parse(normalizeArgs(['update', '-r', '-', 'c1'])), { resources: '-', 'container-id': 'c1' });
+  t.match(parse(normalizeArgs(['ps', 'c1', '-ef'])), { 'container-id': 'c1', '--': ['-ef'] });
+});
+
+t.test('update builds LinuxResources from flags over the JSON document', async (t) => {
+  const { resourcesFrom } = await import('../../lib/cli/update.js');
+  const r = await resourcesFrom({ resources: '-', memory: '512m', 'cpu-quota': 20000, 'pids-limit': 10 }, () => '{"memory":{"limit":1,"swap":2},"cpu":{"shares":0}}');
+  t.same(r, { memory: { limit: 512 * 1024 * 1024, swap: 2 }, cpu: { shares: 0, quota: 20000 }, pids: { limit: 10 } });
+  t.same(await resourcesFrom({ memory: '-1' }, () => ''), { memory: { limit: -1 } });
+  await t.rejects(resourcesFrom({ memory: 'lots' }, () => ''), /--memory/);
+});
+
+t.test('go durations for events --interval', async (t) => {
+  const { parseDuration } = await import('../../lib/cli/events.js');
+  t.equal(parseDuration('5s'), 5000);
+  t.equal(parseDuration('1m30s'), 90000);
+  t.equal(parseDuration('250ms'), 250);
+  t.throws(() => parseDuration('5'), /--interval/);
+});
+
+t.test('ps table filtering keeps the header and the container pids', async (t) => {
+  const { filterPsTable } = await import('../../lib/cli/ps.js');
+  const out = filterPsTable('UID PID PPID CMD\nroot 1 0 init\nroot 42 1 sleep\n', new Set([42]));
+  t.equal(out, 'UID PID PPID CMD\nroot 42 1 sleep\n');
+});
