@@ -135,6 +135,24 @@ if (haveRoot(t)) {
     t.not(own, readlinkSync('/proc/self/ns/uts'), 'not the host uts namespace');
   });
 
+  t.test('user namespace: mapped ids, devices bound, owned rootfs', async (t) => {
+    const b = await bundle('id -u; cat /proc/self/uid_map /proc/self/gid_map; echo x > /dev/null && echo null-ok; touch /tmp/f && echo rootfs-ok; hostname', (c) => {
+      c.root.readonly = false;
+      c.hostname = 'userns';
+      c.linux.namespaces.push({ type: 'user' });
+      c.linux.uidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+      c.linux.gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+    });
+    // The container's root must be able to reach its rootfs, as with runc: containerd bundles are 0711.
+    chmodSync(h.work, 0o755);
+    chmodSync(b.dir, 0o755);
+    spawnSync('chown', ['-R', '200000:200000', join(b.dir, 'rootfs')]);
+    const r = run(b);
+    t.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n').map((l) => l.trim().replace(/\s+/g, ' '));
+    t.same(lines, ['0', '0 200000 65536', '0 200000 65536', 'null-ok', 'rootfs-ok', 'userns']);
+  });
+
   t.test('state and features output conform to our schemas', async (t) => {
     const b = await bundle('sleep 100');
     t.equal(h.tsrc(['create', '--bundle', b.dir, b.id]).status, 0);
