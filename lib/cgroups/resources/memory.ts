@@ -53,7 +53,12 @@ export function applyMemoryV1(ctx: WriteContext, dir: string, m: MemoryResources
     ctx.write(dir, 'memory.soft_limit_in_bytes', String(limitOf('reservation', m.reservation)));
   }
   if (m.kernel !== undefined && m.kernel !== 0) {
-    writeOrWarn(ctx, dir, 'memory.kmem.limit_in_bytes', String(limitOf('kernel', m.kernel)), 'memory.kernel');
+    const kernel = limitOf('kernel', m.kernel);
+    if (writeOrWarn(ctx, dir, 'memory.kmem.limit_in_bytes', String(kernel), 'memory.kernel') && kernel > 0) {
+      // Since Linux 6.1 the write "succeeds" and is ignored: the limit stays unlimited.
+      const got = BigInt(readU64(dir, 'memory.kmem.limit_in_bytes'));
+      if (got > BigInt(kernel) + 4096n) ctx.warn('memory.kernel is ignored by this kernel (kernel memory limits were removed in Linux 6.1)');
+    }
   }
   if (m.kernelTCP !== undefined && m.kernelTCP !== 0) {
     writeOrWarn(ctx, dir, 'memory.kmem.tcp.limit_in_bytes', String(limitOf('kernelTCP', m.kernelTCP)), 'memory.kernelTCP');
