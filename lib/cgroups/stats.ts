@@ -3,8 +3,7 @@
 // statsToJSON(stats) prints what runc prints. Counters that can exceed 2^53 (limits meaning
 // "unlimited") are bigints; statsToJSON writes them exactly, JSON.stringify would throw.
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseKeyValues, readU64, readU64Optional, tryReadCgroupFile, U64_MAX, type U64 } from './fsio.js';
+import { parseKeyValues, readU64, tryReadCgroupFile, U64_MAX, type U64 } from './fsio.js';
 
 export type { U64 };
 
@@ -80,7 +79,7 @@ export type Stats = {
   hugetlb: Record<string, HugetlbEntry>;
 };
 
-const memEntry = (): MemoryEntry => ({ limit: 0, usage: 0, max: 0, failcnt: 0 });
+export const memEntry = (): MemoryEntry => ({ limit: 0, usage: 0, max: 0, failcnt: 0 });
 
 export function emptyStats(): Stats {
   return {
@@ -115,11 +114,11 @@ export function emptyStats(): Stats {
 }
 
 // ---- arithmetic on U64 (exact, whichever representation) ----
-function norm(v: bigint): U64 {
+export function norm(v: bigint): U64 {
   return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
-const add = (a: U64, b: U64): U64 => norm(BigInt(a) + BigInt(b));
-const mulDiv = (a: U64, m: number, d: number): U64 => norm((BigInt(a) * BigInt(m)) / BigInt(d));
+export const add = (a: U64, b: U64): U64 => norm(BigInt(a) + BigInt(b));
+export const mulDiv = (a: U64, m: number, d: number): U64 => norm((BigInt(a) * BigInt(m)) / BigInt(d));
 
 /** Huge page sizes the kernel has, as cgroup file names spell them ("2MB", "1GB"). */
 export function hugePageSizes(): string[] {
@@ -144,7 +143,7 @@ export function hugePageSizes(): string[] {
     });
 }
 
-function parseList(text: string | undefined): number[] {
+export function parseList(text: string | undefined): number[] {
   const out: number[] = [];
   for (const part of (text ?? '').trim().split(',')) {
     if (!part) continue;
@@ -154,7 +153,7 @@ function parseList(text: string | undefined): number[] {
   return out;
 }
 
-function parsePSI(dir: string, file: string): PSIStats | undefined {
+export function parsePSI(dir: string, file: string): PSIStats | undefined {
   const text = tryReadCgroupFile(dir, file);
   if (text === undefined) return undefined;
   const zero = (): PSIData => ({ avg10: 0, avg60: 0, avg300: 0, total: 0 });
@@ -171,51 +170,10 @@ function parsePSI(dir: string, file: string): PSIStats | undefined {
   return out;
 }
 
-// ---------------------------------------------------------------- v1
+export type BlkioKey = Exclude<keyof Stats['blkio'], 'psi'>;
 
-function memoryDataV1(dir: string, name: string): MemoryEntry | undefined {
-  const prefix = name ? `memory.${name}` : 'memory';
-  if (tryReadCgroupFile(dir, `${prefix}.usage_in_bytes`) === undefined) return undefined; // swap/kmem accounting is optional
-  return {
-    usage: readU64(dir, `${prefix}.usage_in_bytes`),
-    max: readU64Optional(dir, `${prefix}.max_usage_in_bytes`),
-    failcnt: readU64Optional(dir, `${prefix}.failcnt`),
-    limit: readU64Optional(dir, `${prefix}.limit_in_bytes`),
-  };
-}
-
-export function memoryStatsV1(dir: string, s: Stats): void {
-  const raw = tryReadCgroupFile(dir, 'memory.stat');
-  if (raw === undefined) return;
-  for (const [k, v] of parseKeyValues(raw)) s.memory.raw[k] = v;
-  s.memory.cache = s.memory.raw.cache ?? 0;
-  s.memory.usage = memoryDataV1(dir, '') ?? memEntry();
-  s.memory.swap = memoryDataV1(dir, 'memsw') ?? memEntry();
-  s.memory.kernel = memoryDataV1(dir, 'kmem') ?? memEntry();
-  s.memory.kernelTCP = memoryDataV1(dir, 'kmem.tcp') ?? memEntry();
-}
-
-export function cpuacctStatsV1(dir: string, s: Stats): void {
-  const stat = tryReadCgroupFile(dir, 'cpuacct.stat');
-  if (stat === undefined) return;
-  // cpuacct.stat counts USER_HZ ticks (100 on Linux); runc reports nanoseconds.
-  const kv = parseKeyValues(stat);
-  s.cpu.usage.user = mulDiv(kv.get('user') ?? 0, 1e9, 100);
-  s.cpu.usage.kernel = mulDiv(kv.get('system') ?? 0, 1e9, 100);
-  s.cpu.usage.total = readU64(dir, 'cpuacct.usage');
-  s.cpu.usage.percpu = (tryReadCgroupFile(dir, 'cpuacct.usage_percpu') ?? '').trim().split(/\s+/).filter(Boolean).map((v) => norm(BigInt(v)));
-  const all = tryReadCgroupFile(dir, 'cpuacct.usage_all');
-  if (all !== undefined) {
-    for (const line of all.trim().split('\n').slice(1)) {
-      const [, user, system] = line.trim().split(/\s+/);
-      if (system === undefined) continue;
-      s.cpu.usage.percpu_user.push(norm(BigInt(user)));
-      s.cpu.usage.percpu_kernel.push(norm(BigInt(system)));
-    }
-  }
-}
-
-function throttling(dir: string, s: Stats, usecToNs: boolean): void {
+/** cpu.stat: throttling counters (v1 and v2); on v2 also the usage totals, converted from µs to ns. */
+export function throttling(dir: string, s: Stats, usecToNs: boolean): void {
   const text = tryReadCgroupFile(dir, 'cpu.stat');
   if (text === undefined) return;
   const kv = parseKeyValues(text);
@@ -229,25 +187,6 @@ function throttling(dir: string, s: Stats, usecToNs: boolean): void {
   }
 }
 
-export function cpuStatsV1(dir: string, s: Stats): void {
-  throttling(dir, s, false);
-}
-
-export function cpusetStatsV1(dir: string, s: Stats): void {
-  const c = s.cpuset;
-  c.cpus = parseList(tryReadCgroupFile(dir, 'cpuset.cpus'));
-  c.mems = parseList(tryReadCgroupFile(dir, 'cpuset.mems'));
-  c.cpu_exclusive = readU64Optional(dir, 'cpuset.cpu_exclusive');
-  c.mem_hardwall = readU64Optional(dir, 'cpuset.mem_hardwall');
-  c.mem_exclusive = readU64Optional(dir, 'cpuset.mem_exclusive');
-  c.memory_migrate = readU64Optional(dir, 'cpuset.memory_migrate');
-  c.memory_spread_page = readU64Optional(dir, 'cpuset.memory_spread_page');
-  c.memory_spread_slab = readU64Optional(dir, 'cpuset.memory_spread_slab');
-  c.memory_pressure = readU64Optional(dir, 'cpuset.memory_pressure');
-  c.sched_load_balance = readU64Optional(dir, 'cpuset.sched_load_balance');
-  c.sched_relax_domain_level = Number(tryReadCgroupFile(dir, 'cpuset.sched_relax_domain_level')?.trim() ?? 0);
-}
-
 export function pidsStats(dir: string, s: Stats): void {
   if (tryReadCgroupFile(dir, 'pids.current') === undefined) {
     // No pids controller (v2 without it enabled): count cgroup.procs, as runc does.
@@ -258,142 +197,4 @@ export function pidsStats(dir: string, s: Stats): void {
   s.pids.current = readU64(dir, 'pids.current');
   const max = readU64(dir, 'pids.max');
   s.pids.limit = max === U64_MAX ? 0 : max;
-}
-
-/** One blkio stat file: "8:0 Read 1234" lines (or "8:0 1234" without an op); "Total" lines skipped. */
-function blkioFile(dir: string, file: string): BlkioEntry[] | undefined {
-  const text = tryReadCgroupFile(dir, file);
-  if (text === undefined) return undefined;
-  const out: BlkioEntry[] = [];
-  for (const line of text.split('\n')) {
-    const f = line.trim().split(/[\s:]+/);
-    if (f.length < 3) continue; // "Total N" or blank
-    const [major, minor] = [Number(f[0]), Number(f[1])];
-    const [op, value] = f.length >= 4 ? [f[2], f[3]] : ['', f[2]];
-    out.push({ major, minor, op, value: norm(BigInt(value)) });
-  }
-  return out;
-}
-
-type BlkioKey = Exclude<keyof Stats['blkio'], 'psi'>;
-
-export function blkioStatsV1(dir: string, s: Stats): void {
-  // runc's order: the first family whose first file exists wins (bfq debug, bfq, cfq, throttle).
-  const families: Array<Array<[string, BlkioKey]>> = [
-    [
-      ['blkio.bfq.sectors_recursive', 'sectorsRecursive'],
-      ['blkio.bfq.io_service_time_recursive', 'ioServiceTimeRecursive'],
-      ['blkio.bfq.io_wait_time_recursive', 'ioWaitTimeRecursive'],
-      ['blkio.bfq.io_merged_recursive', 'ioMergedRecursive'],
-      ['blkio.bfq.io_queued_recursive', 'ioQueueRecursive'],
-      ['blkio.bfq.time_recursive', 'ioTimeRecursive'],
-      ['blkio.bfq.io_serviced_recursive', 'ioServicedRecursive'],
-      ['blkio.bfq.io_service_bytes_recursive', 'ioServiceBytesRecursive'],
-    ],
-    [
-      ['blkio.bfq.io_serviced_recursive', 'ioServicedRecursive'],
-      ['blkio.bfq.io_service_bytes_recursive', 'ioServiceBytesRecursive'],
-    ],
-    [
-      ['blkio.sectors_recursive', 'sectorsRecursive'],
-      ['blkio.io_service_time_recursive', 'ioServiceTimeRecursive'],
-      ['blkio.io_wait_time_recursive', 'ioWaitTimeRecursive'],
-      ['blkio.io_merged_recursive', 'ioMergedRecursive'],
-      ['blkio.io_queued_recursive', 'ioQueueRecursive'],
-      ['blkio.time_recursive', 'ioTimeRecursive'],
-      ['blkio.io_serviced_recursive', 'ioServicedRecursive'],
-      ['blkio.io_service_bytes_recursive', 'ioServiceBytesRecursive'],
-    ],
-    [
-      ['blkio.throttle.io_serviced_recursive', 'ioServicedRecursive'],
-      ['blkio.throttle.io_service_bytes_recursive', 'ioServiceBytesRecursive'],
-    ],
-    [
-      ['blkio.throttle.io_serviced', 'ioServicedRecursive'],
-      ['blkio.throttle.io_service_bytes', 'ioServiceBytesRecursive'],
-    ],
-  ];
-  for (const family of families) {
-    const first = blkioFile(dir, family[0][0]);
-    if (first === undefined) continue;
-    s.blkio[family[0][1]] = first;
-    for (const [file, key] of family.slice(1)) s.blkio[key] = blkioFile(dir, file) ?? [];
-    return;
-  }
-}
-
-export function hugetlbStatsV1(dir: string, s: Stats): void {
-  for (const size of hugePageSizes()) {
-    const rsvd = tryReadCgroupFile(dir, `hugetlb.${size}.rsvd.usage_in_bytes`) !== undefined ? '.rsvd' : '';
-    const p = `hugetlb.${size}${rsvd}`;
-    if (tryReadCgroupFile(dir, `${p}.usage_in_bytes`) === undefined) continue;
-    s.hugetlb[size] = { usage: readU64(dir, `${p}.usage_in_bytes`), max: readU64(dir, `${p}.max_usage_in_bytes`), failcnt: readU64(dir, `${p}.failcnt`) };
-  }
-}
-
-// ---------------------------------------------------------------- v2
-
-export function cpuStatsV2(dir: string, s: Stats): void {
-  throttling(dir, s, true);
-  s.cpu.psi = parsePSI(dir, 'cpu.pressure');
-}
-
-function memoryDataV2(dir: string, name: string): MemoryEntry | undefined {
-  const prefix = name ? `memory.${name}` : 'memory';
-  const cur = tryReadCgroupFile(dir, `${prefix}.current`);
-  if (cur === undefined) return undefined;
-  return { usage: readU64(dir, `${prefix}.current`), limit: readU64(dir, `${prefix}.max`), max: readU64Optional(dir, `${prefix}.peak`), failcnt: 0 };
-}
-
-export function memoryStatsV2(dir: string, s: Stats): void {
-  const raw = tryReadCgroupFile(dir, 'memory.stat');
-  if (raw !== undefined) {
-    for (const [k, v] of parseKeyValues(raw)) s.memory.raw[k] = v;
-    s.memory.cache = s.memory.raw.file ?? 0;
-    const usage = memoryDataV2(dir, '');
-    if (usage) {
-      // v2 has no failcnt file; memory.events "max" counts the times usage hit the limit.
-      usage.failcnt = parseKeyValues(tryReadCgroupFile(dir, 'memory.events') ?? '').get('max') ?? 0;
-      s.memory.usage = usage;
-      const swapOnly = memoryDataV2(dir, 'swap') ?? memEntry();
-      // runc reports memory+swap here, as v1's memsw did.
-      const limit = swapOnly.limit === U64_MAX ? U64_MAX : add(swapOnly.limit, usage.limit);
-      s.memory.swap = { usage: add(swapOnly.usage, usage.usage), limit: BigInt(limit) > U64_MAX ? U64_MAX : limit, max: 0, failcnt: 0 };
-    }
-  }
-  s.memory.psi = parsePSI(dir, 'memory.pressure');
-}
-
-export function ioStatsV2(dir: string, s: Stats): void {
-  const text = tryReadCgroupFile(dir, 'io.stat');
-  if (text !== undefined) {
-    for (const line of text.split('\n')) {
-      const [dev, ...items] = line.trim().split(/\s+/);
-      const m = /^(\d+):(\d+)$/.exec(dev ?? '');
-      if (!m) continue;
-      const [major, minor] = [Number(m[1]), Number(m[2])];
-      for (const item of items) {
-        const [k, v] = item.split('=');
-        const map: Record<string, [BlkioKey, string]> = {
-          rbytes: ['ioServiceBytesRecursive', 'Read'],
-          wbytes: ['ioServiceBytesRecursive', 'Write'],
-          rios: ['ioServicedRecursive', 'Read'],
-          wios: ['ioServicedRecursive', 'Write'],
-        };
-        const target = map[k];
-        if (target && v !== undefined) s.blkio[target[0]].push({ major, minor, op: target[1], value: norm(BigInt(v)) });
-      }
-    }
-  }
-  s.blkio.psi = parsePSI(dir, 'io.pressure');
-}
-
-export function hugetlbStatsV2(dir: string, s: Stats): void {
-  for (const size of hugePageSizes()) {
-    const rsvd = tryReadCgroupFile(dir, `hugetlb.${size}.rsvd.current`) !== undefined ? '.rsvd' : '';
-    const cur = tryReadCgroupFile(dir, `hugetlb.${size}${rsvd}.current`);
-    if (cur === undefined) continue;
-    const failcnt = parseKeyValues(tryReadCgroupFile(dir, `hugetlb.${size}.events`) ?? '').get('max') ?? 0;
-    s.hugetlb[size] = { usage: readU64(dir, `hugetlb.${size}${rsvd}.current`), max: 0, failcnt };
-  }
 }

@@ -18,18 +18,9 @@ import { applyNetClsV1, applyNetPrioV1, wantsNetCls, wantsNetPrio } from './reso
 import { applyPids } from './resources/pids.js';
 import { applyRdma } from './resources/rdma.js';
 import { applyUnified, controllersOf } from './resources/unified.js';
-import {
-  blkioStatsV1,
-  cpuacctStatsV1,
-  cpusetStatsV1,
-  cpuStatsV1,
-  emptyStats,
-  hugetlbStatsV1,
-  hugetlbStatsV2,
-  memoryStatsV1,
-  pidsStats,
-  type Stats,
-} from './stats.js';
+import { blkioStatsV1, cpuacctStatsV1, cpusetStatsV1, cpuStatsV1, hugetlbStatsV1, memoryStatsV1 } from './stats-v1.js';
+import { hugetlbStatsV2 } from './stats-v2.js';
+import { emptyStats, pidsStats, type Stats } from './stats.js';
 import { createChain } from './tree.js';
 
 const CPU_KEYS = ['shares', 'quota', 'period', 'burst', 'idle', 'realtimeRuntime', 'realtimePeriod'] as const;

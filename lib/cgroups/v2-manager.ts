@@ -17,7 +17,8 @@ import { wantsNetCls, wantsNetPrio } from './resources/network.js';
 import { applyPids } from './resources/pids.js';
 import { applyRdma } from './resources/rdma.js';
 import { applyUnified, controllersOf } from './resources/unified.js';
-import { cpuStatsV2, emptyStats, hugetlbStatsV2, ioStatsV2, memoryStatsV2, pidsStats, type Stats } from './stats.js';
+import { cpuStatsV2, hugetlbStatsV2, ioStatsV2, memoryStatsV2 } from './stats-v2.js';
+import { emptyStats, pidsStats, type Stats } from './stats.js';
 import { createChain } from './tree.js';
 
 /** Enable in `dir`'s subtree_control every controller it has and has not enabled yet. Best effort. */

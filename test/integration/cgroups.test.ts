@@ -360,6 +360,22 @@ if (haveRoot(t)) {
       }
     });
 
+    t.test('v1: cpu burst, idle and realtime', async (t) => {
+      const m = manager('cpu-extra');
+      m.create();
+      const dir = m.paths.cpu;
+      m.apply({ cpu: { quota: 50000, period: 100000, burst: 20000, idle: 1 } });
+      t.equal(read(dir, 'cpu.cfs_burst_us'), '20000');
+      t.equal(read(dir, 'cpu.idle'), '1');
+      t.throws(() => m.apply({ cpu: { quota: 10000, burst: 20000 } }), { message: 'linux.resources.cpu.burst: burst 20000 must not be larger than quota 10000' });
+      if (existsSync(join(dir, 'cpu.rt_period_us'))) {
+        m.apply({ cpu: { realtimePeriod: 500000 } });
+        t.equal(read(dir, 'cpu.rt_period_us'), '500000');
+        // The created parent has no RT runtime to hand out, so the kernel refuses (as with runc).
+        t.throws(() => m.apply({ cpu: { realtimeRuntime: 1000 } }), { message: `cgroup: write ${dir}/cpu.rt_runtime_us "1000": Invalid argument` });
+      }
+    });
+
     t.test('v1: resources whose hierarchy is missing fail clearly', async (t) => {
       const m = manager('missing');
       m.create();
