@@ -1,0 +1,230 @@
+// Docker drives the runtime: Debian's dockerd, started privately on a private containerd, with the
+// runtimes registered by --add-runtime and the locally built busybox image loaded with `docker
+// load`. Each scenario runs with Debian's runc (the control) and with tsrc; what is asserted is
+// what a docker user sees (output, exit codes, error text) and what the host shows.
+import t, { type Test } from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PrivateContainerd } from './env/containerd.js';
+import { PrivateDockerd } from './env/dockerd.js';
+import { buildBusyboxArchive, IMAGE_TAG, USER_UID } from './env/image.js';
+import { alive, cgroupDirs, cgroupPids, entries, shimPids } from './env/leftovers.js';
+import { limitsOf, memoryCgroupOf } from './env/cgroupfs.js';
+import { CALLER_PACKAGES, prerequisites } from './env/packages.js';
+import { cleanupRunScratch, describe, waitUntil, type RunOptions } from './env/run.js';
+import { checkTodoTable, runScenarios, runtimes, slug, type Runtime, type Scenario } from './env/scenario.js';
+
+// ---------------------------------------------------------------------------------------------
+// tsrc todo marks: scenario → the missing feature. Remove a line when the feature lands.
+// ---------------------------------------------------------------------------------------------
+const TSRC_TODO: Record<string, string> = {
+  'default seccomp profile': 'seccomp not implemented (linux.seccomp is ignored)',
+  exec: 'exec not implemented',
+  'exec with tty': 'exec and terminals not implemented',
+};
+
+/** Docker's name for each runtime under test (`runc` itself is reserved by dockerd). */
+const dockerName = (rt: Runtime) => `conf-${rt.name}`;
+
+interface Ctx {
+  rt: Runtime;
+  /** Container names the current scenario made. */
+  names: string[];
+}
+
+if (prerequisites(t, CALLER_PACKAGES.docker)) {
+  const ctd = new PrivateContainerd();
+  const rts = runtimes();
+  const dockerd = new PrivateDockerd(ctd, Object.fromEntries(rts.map((rt) => [dockerName(rt), rt.binary])));
+  /** Docker's containerd namespace. */
+  const MOBY = 'moby';
+  let seq = 0;
+
+  t.teardown(async () => {
+    await dockerd.teardown();
+    const problems = await ctd.teardown([dockerd.cgroupParent]);
+    cleanupRunScratch();
+    if (problems.length) console.error(`# docker teardown had to clean up: ${problems.join('; ')}`);
+  });
+
+  const docker = (args: string[], o: RunOptions = {}) => dockerd.docker(args, o);
+  const newName = (ctx: Ctx, tag: string) => {
+    const name = `${ctx.rt.name}-${slug(tag)}-${++seq}`;
+    ctx.names.push(name);
+    return name;
+  };
+  const runArgs = (ctx: Ctx, name: string) => ['run', '--runtime', dockerName(ctx.rt), '--name', name];
+
+  /** Starts a detached container; returns its full id and host pid. */
+  async function detached(t: Test, ctx: Ctx, name: string, cmd: string[], flags: string[] = []): Promise<{ id: string; pid: number }> {
+    const r = await docker([...runArgs(ctx, name), '-d', ...flags, IMAGE_TAG, ...cmd]);
+    t.equal(r.status, 0, `docker run -d: ${describe(r)}`);
+    const id = r.stdout.trim();
+    const pid = Number((await docker(['inspect', '-f', '{{.State.Pid}}', name])).stdout.trim());
+    t.ok(pid > 0 && alive(pid), `running, host pid ${pid}`);
+    return { id, pid };
+  }
+
+  /** Where the shim keeps this runtime's state for docker's containers. */
+  const runtimeRoots = () => entries(dockerd.execRoot).filter((e) => e.startsWith('runtime-')).map((e) => join(dockerd.execRoot, e, MOBY));
+
+  const scenarios: Scenario<Ctx>[] = [
+    {
+      name: 'run --rm: output and exit code',
+      async run(t, ctx) {
+        const r = await docker([...runArgs(ctx, newName(ctx, 'rm')), '--rm', IMAGE_TAG, 'sh', '-c', 'echo to-stdout; echo to-stderr >&2; hostname | wc -c; exit 3']);
+        t.equal(r.status, 3, `the exit code reaches docker: ${describe(r)}`);
+        t.equal(r.stdout, 'to-stdout\n13\n', 'stdout, and the short container id as hostname');
+        t.equal(r.stderr, 'to-stderr\n', 'stderr apart');
+      },
+    },
+    {
+      name: 'default seccomp profile',
+      async run(t, ctx) {
+        // Docker always sends its default profile; in filter mode, and it denies e.g. unshare(2).
+        const r = await docker([...runArgs(ctx, newName(ctx, 'seccomp')), '--rm', IMAGE_TAG, 'sh', '-c', 'grep -E "^Seccomp:" /proc/self/status; unshare -U true 2>&1; echo "unshare rc=$?"']);
+        t.equal(r.status, 0, describe(r));
+        t.match(r.stdout, /^Seccomp:\s+2$/m, 'the process runs under a seccomp filter');
+        t.match(r.stdout, /Operation not permitted\nunshare rc=1$/m, 'the profile denies unshare');
+      },
+    },
+    {
+      name: 'runtime used',
+      async run(t, ctx) {
+        const name = newName(ctx, 'used');
+        const { id } = await detached(t, ctx, name, ['sleep', '1000']);
+        const roots = runtimeRoots().filter((r) => entries(r).includes(id));
+        t.equal(roots.length, 1, `the runtime keeps the container's state under <exec-root>/runtime-*/moby: ${roots.join(' ')}`);
+        const opts = JSON.parse(readFileSync(join(ctd.state, 'io.containerd.runtime.v2.task', MOBY, id, 'options.json'), 'utf8'));
+        t.equal(opts.binary_name, ctx.rt.binary, 'the shim was told to use the runtime under test');
+      },
+    },
+    {
+      name: 'exec',
+      async run(t, ctx) {
+        const name = newName(ctx, 'exec');
+        await detached(t, ctx, name, ['sleep', '1000']);
+        let r = await docker(['exec', name, 'sh', '-c', 'echo exec-out; echo exec-err >&2; exit 4']);
+        t.equal(r.status, 4, `the exec's exit code: ${describe(r)}`);
+        t.equal(r.stdout, 'exec-out\n');
+        t.equal(r.stderr, 'exec-err\n');
+        r = await docker(['exec', '-u', String(USER_UID), '-w', '/tmp', name, 'sh', '-c', 'id -u; pwd']);
+        t.equal(r.stdout, `${USER_UID}\n/tmp\n`, `user and workdir: ${describe(r)}`);
+        r = await docker(['exec', '-i', name, 'sh', '-c', 'cat; echo "<- stdin"'], { input: 'piped\n' });
+        t.equal(r.stdout, 'piped\n<- stdin\n', `stdin: ${describe(r)}`);
+      },
+    },
+    {
+      name: 'exec with tty',
+      async run(t, ctx) {
+        const name = newName(ctx, 'exectty');
+        await detached(t, ctx, name, ['sleep', '1000']);
+        const r = await docker(['exec', '-it', name, 'sh', '-c', 'tty; exit 6'], { tty: true });
+        t.equal(r.status, 6, describe(r));
+        t.match(r.stdout.replace(/\r/g, ''), /\/dev\/pts\/\d+$/m, 'the exec gets a pty');
+      },
+    },
+    {
+      name: 'stop: TERM, then KILL',
+      async run(t, ctx) {
+        // A container that exits on TERM stops at once, with its own exit code.
+        const polite = newName(ctx, 'term');
+        await detached(t, ctx, polite, ['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 0.05; done']);
+        let start = Date.now();
+        let r = await docker(['stop', '-t', '10', polite]);
+        t.equal(r.status, 0, describe(r));
+        t.ok(Date.now() - start < 8000, `TERM was enough (${Date.now() - start} ms)`);
+        t.equal((await docker(['inspect', '-f', '{{.State.ExitCode}}', polite])).stdout.trim(), '0');
+        // An init that ignores TERM is killed after the timeout.
+        const stubborn = newName(ctx, 'kill');
+        const { pid } = await detached(t, ctx, stubborn, ['sleep', '1000']);
+        start = Date.now();
+        r = await docker(['stop', '-t', '1', stubborn]);
+        t.equal(r.status, 0, describe(r));
+        t.ok(Date.now() - start >= 900, `docker waited for the timeout before KILL (${Date.now() - start} ms)`);
+        t.equal((await docker(['inspect', '-f', '{{.State.ExitCode}}', stubborn])).stdout.trim(), '137', 'killed by SIGKILL');
+        t.notOk(alive(pid));
+      },
+    },
+    {
+      name: 'update',
+      async run(t, ctx) {
+        const name = newName(ctx, 'update');
+        const { pid } = await detached(t, ctx, name, ['sleep', '1000'], ['--memory', '256m']);
+        const cg = memoryCgroupOf(pid) ?? '';
+        t.match(cg, new RegExp(`^${dockerd.cgroupParent}/`), `the container is in docker's cgroup parent: ${cg}`);
+        t.equal(limitsOf(cg).memory, String(256 * 1024 * 1024), 'the initial limit');
+        const r = await docker(['update', '--memory', '128m', '--memory-swap', '-1', '--cpus', '0.5', name]);
+        t.equal(r.status, 0, `docker update: ${describe(r)}`);
+        const l = limitsOf(cg);
+        t.equal(l.memory, String(128 * 1024 * 1024), 'the new memory limit is in the cgroup');
+        t.equal(l.cpuQuota, '50000', 'the new cpu quota');
+        t.equal(l.cpuPeriod, '100000');
+        t.ok(alive(pid), 'the container keeps running');
+      },
+    },
+    {
+      name: 'top',
+      async run(t, ctx) {
+        const name = newName(ctx, 'top');
+        const { pid } = await detached(t, ctx, name, ['sh', '-c', 'sleep 1000 & wait']);
+        const cg = memoryCgroupOf(pid) ?? '';
+        await waitUntil(() => cgroupPids(cg).length >= 2, 5000);
+        const r = await docker(['top', name]);
+        t.equal(r.status, 0, describe(r));
+        t.match(r.stdout, new RegExp(`^\\S+\\s+${pid}\\s`, 'm'), 'the init, by host pid');
+        t.match(r.stdout, /sleep 1000/, 'and its child');
+      },
+    },
+    {
+      name: 'error exit codes 125/126/127',
+      async run(t, ctx) {
+        let r = await docker([...runArgs(ctx, newName(ctx, 'e127')), '--rm', IMAGE_TAG, '/nonexistent/cmd']);
+        t.equal(r.status, 127, `a missing executable is 127: ${describe(r)}`);
+        t.match(r.stderr, /OCI runtime create failed: .*\/nonexistent\/cmd.*no such file or directory/i);
+        r = await docker([...runArgs(ctx, newName(ctx, 'e126')), '--rm', IMAGE_TAG, '/etc/not-executable']);
+        t.equal(r.status, 126, `a non-executable file is 126: ${describe(r)}`);
+        t.match(r.stderr, /OCI runtime create failed: .*permission denied/i);
+        // A sysctl with a value the kernel refuses: the runtime fails with EINVAL.
+        r = await docker([...runArgs(ctx, newName(ctx, 'e125')), '--rm', '--sysctl', 'net.ipv4.ip_forward=not-a-number', IMAGE_TAG, 'true']);
+        t.equal(r.status, 125, `any other runtime failure is 125: ${describe(r)}`);
+        t.match(r.stderr, /OCI runtime create failed: .*(invalid argument|ip_forward)/i);
+        t.notMatch(r.stderr, /unable to retrieve OCI runtime error/, 'the runtime wrote its error to the --log file');
+      },
+    },
+    {
+      name: 'no leftovers',
+      async run(t, ctx) {
+        const ps = (await docker(['ps', '-aq'])).stdout.trim();
+        t.equal(ps, '', 'no containers left in docker');
+        t.same(runtimeRoots().flatMap((r) => entries(r)), [], 'no runtime state');
+        t.same(cgroupDirs(dockerd.cgroupParent).flatMap((d) => entries(d).filter((e) => /^[0-9a-f]{64}$/.test(e))), [], 'no container cgroups');
+        t.same(shimPids(ctd.address), [], 'no shims');
+        t.same(entries(join(ctd.state, 'io.containerd.runtime.v2.task', MOBY)), [], 'no bundles');
+      },
+    },
+  ];
+
+  let ready = false;
+  await t.test('setup: private containerd, dockerd and the busybox image', async (t) => {
+    checkTodoTable(t, scenarios, TSRC_TODO);
+    await ctd.start();
+    await dockerd.start();
+    const archive = buildBusyboxArchive(join(ctd.dir, 'image-work'), join(ctd.dir, 'busybox.tar'));
+    const r = await docker(['load', '-i', archive], { timeout: 60 });
+    t.equal(r.status, 0, `docker load: ${describe(r)}`);
+    t.match(r.stdout, IMAGE_TAG);
+    ready = r.status === 0;
+  });
+
+  // A failed setup has already failed the file; scenarios would only repeat it.
+  if (ready) await runScenarios(t, rts, scenarios, {
+    todo: TSRC_TODO,
+    context: (rt) => ({ rt, names: [] }),
+    async after(t, ctx) {
+      if (ctx.names.length) await docker(['rm', '-f', ...ctx.names], { timeout: 60 });
+      ctx.names = [];
+      t.ok(await waitUntil(() => shimPids(ctd.address).length === 0, 10_000), 'no shim outlives the removed containers');
+    },
+  });
+}
