@@ -12,15 +12,15 @@ export interface ChainHooks {
 }
 
 /**
- * mkdir -p from `mountpoint` (which must exist) down to `leaf`; returns the directories this call
- * created, shallowest first. A parent removed by a concurrent destroy() makes us start over.
+ * mkdir -p from `mountpoint` (which must exist) down to `leaf`, appending each directory this call
+ * creates to `created` at once (shallowest first), so a failure halfway still leaves a complete
+ * record for destroy(). A parent removed by a concurrent destroy() makes us start over.
  */
-export function createChain(mountpoint: string, leaf: string, hooks: ChainHooks = {}): string[] {
+export function createChain(mountpoint: string, leaf: string, created: string[], hooks: ChainHooks = {}): void {
   const rel = posix.relative(mountpoint, leaf);
   if (rel === '' || rel.startsWith('..')) throw new CgroupError(`cgroup: ${leaf} is not below the cgroup mount ${mountpoint}`);
   const parts = rel.split('/');
   for (let attempt = 0; attempt < 5; attempt++) {
-    const created: string[] = [];
     let parent = mountpoint;
     let restart = false;
     for (const part of parts) {
@@ -31,11 +31,11 @@ export function createChain(mountpoint: string, leaf: string, hooks: ChainHooks 
         restart = true;
         break;
       }
-      if (r === 'created') created.push(dir);
+      if (r === 'created' && !created.includes(dir)) created.push(dir);
       hooks.afterDir?.(dir, parent);
       parent = dir;
     }
-    if (!restart) return created;
+    if (!restart) return;
   }
   throw new CgroupError(`cgroup: mkdir ${leaf}: a parent directory keeps disappearing (concurrent removal?)`);
 }

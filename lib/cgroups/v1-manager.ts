@@ -60,8 +60,7 @@ export class V1Manager extends BaseManager {
       if (done.has(dir)) continue;
       done.add(dir);
       const isCpuset = Object.entries(this.paths).some(([k, d]) => k === 'cpuset' && d === dir);
-      const made = createChain(this.mountFor(key, dir), dir, isCpuset ? { afterDir: inheritCpusetV1 } : {});
-      this.created.push(...made);
+      createChain(this.mountFor(key, dir), dir, this.created, isCpuset ? { afterDir: inheritCpusetV1 } : {});
     }
   }
 

@@ -62,7 +62,7 @@ export class V2Manager extends BaseManager {
     if (!mount || !(this.dir === mount || this.dir.startsWith(mount + '/'))) {
       throw new CgroupError(`cgroup: ${this.dir} is not below the cgroup2 mount ${mount ?? '(none)'}`);
     }
-    this.created.push(...createChain(mount, this.dir, { beforeChild: enableControllers }));
+    createChain(mount, this.dir, this.created, { beforeChild: enableControllers });
   }
 
   join(pid: number): void {
