@@ -107,8 +107,50 @@ export interface ProcessPlan {
   noNewPrivileges: boolean;
   /** null = leave oom_score_adj alone. */
   oomScoreAdj: number | null;
-  /** Allocate a pty (issue 4); false for now. */
+  /**
+   * Allocate a pty from the container's devpts: the slave becomes fds 0/1/2 and the controlling
+   * terminal (and, for a container init, /dev/console); the master is sent to the console socket.
+   */
   terminal: boolean;
+  /** TIOCSWINSZ of the new pty (process.consoleSize); absent or null = the kernel's 0x0. */
+  consoleSize?: ConsoleSize | null;
+}
+
+export interface ConsoleSize {
+  height: number;
+  width: number;
+}
+
+/** One seccomp argument condition (config-linux.md "Seccomp", args[]). */
+export interface SeccompArg {
+  /** Syscall argument index, 0..5. */
+  index: number;
+  /** SCMP_CMP_* value (libseccomp's enum scmp_compare: NE 1 … MASKED_EQ 7). */
+  op: number;
+  /** For SCMP_CMP_MASKED_EQ: the mask; otherwise the value compared with. */
+  value: bigint;
+  /** For SCMP_CMP_MASKED_EQ: the value the masked argument must equal; otherwise unused. */
+  valueTwo: bigint;
+}
+
+/** One libseccomp rule: `name` resolved by the C init (unknown names are skipped with a warning). */
+export interface SeccompRule {
+  name: string;
+  /** SCMP_ACT_* as libseccomp encodes it (the kernel's SECCOMP_RET_* | errno in the low 16 bits). */
+  action: number;
+  /** All must match (AND); empty = unconditional. */
+  args: SeccompArg[];
+}
+
+export interface SeccompPlan {
+  /** SCMP_ACT_* for syscalls no rule matches. */
+  defaultAction: number;
+  /** AUDIT_ARCH_* values (= libseccomp's SCMP_ARCH_*) added besides the native one. */
+  architectures: number[];
+  /** SECCOMP_FILTER_FLAG_* bits: TSYNC 1, LOG 2, SPEC_ALLOW 4. */
+  flags: number;
+  /** In spec order, one per syscall name; rules whose action is the default are already dropped. */
+  rules: SeccompRule[];
 }
 
 export interface Plan {
@@ -155,4 +197,37 @@ export interface Plan {
 
   /** The first-stage process stays, waits for the container and reports its exit status (`tsrc run`). */
   waitForExit: boolean;
+
+  /**
+   * The filter loaded just before execve (or, without noNewPrivileges, just before capabilities
+   * are dropped, as runc does: loading needs CAP_SYS_ADMIN then). Absent or null = no seccomp.
+   */
+  seccomp?: SeccompPlan | null;
+  /**
+   * Host path of a listening unix socket (--console-socket). The first stage connects to it;
+   * with process.terminal the container init sends the pty master there. Absent or "" = none.
+   */
+  consoleSocket?: string;
+}
+
+/**
+ * `tsrc exec`: one more process in a running (or created) container. The C side joins every
+ * namespace of the container init that differs from its own, takes the init's root, and applies
+ * these attributes with the same code the init uses.
+ */
+export interface ExecPlan {
+  process: ProcessPlan;
+  /** Host path of the console socket; "" = none. Required when process.terminal. */
+  consoleSocket: string;
+  /** The container's filter (runc applies linux.seccomp to exec'd processes too); null = none. */
+  seccomp: SeccompPlan | null;
+  /** Number of fds after stdio (3 .. 3+n-1) passed through to the process. */
+  preserveFds: number;
+  /** Keep the caller's session keyring instead of joining a fresh one. */
+  noNewKeyring: boolean;
+  /**
+   * true: the C stage exits once the process runs, so it is reparented to the caller's
+   * subreaper (containerd's shim); false: the stage waits for it and reports its exit status.
+   */
+  detach: boolean;
 }

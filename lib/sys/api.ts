@@ -37,6 +37,11 @@ export interface SpawnInitOptions {
    * state JSON that those hooks get on stdin.
    */
   hookState?(initPid: number): string;
+  /**
+   * Something the init skipped that is worth a log line, e.g. seccomp syscall names its libseccomp
+   * does not know (runc logs those at debug level). Ignored when not given.
+   */
+  warn?(message: string): void;
 }
 
 export interface InitHandle {

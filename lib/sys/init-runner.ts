@@ -198,6 +198,9 @@ export function spawnInit(opts: SpawnInitOptions): Promise<InitHandle> {
           else if (plan.waitForExit) exitReject(e);
           return;
         }
+        case 'warning':
+          opts.warn?.(m.message);
+          return;
       }
     };
 

@@ -3,10 +3,10 @@
 // PLAN and ENTER payloads are typed records { u16 tag, u32 length, body }, always written in
 // the same order, so the encoding of a plan is deterministic. native/init/protocol.c is the
 // other half; change both together and bump PROTOCOL_VERSION when the format changes.
-import type { Hook, Plan } from '../plan/types.js';
+import type { ExecPlan, Hook, Plan, ProcessPlan, SeccompPlan } from '../plan/types.js';
 
 export const PROTOCOL_MAGIC = 0x43525354; // "TSRC" as a little-endian u32
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 export const FRAME_HEADER = 12;
 export const FRAME_MAX = 16 * 1024 * 1024;
 
@@ -15,11 +15,13 @@ export const Msg = {
   CONTINUE: 0x02,
   HOOK_STATE: 0x03,
   ENTER: 0x04,
+  EXEC: 0x05,
   PID: 0x81,
   HOOKS: 0x82,
   READY: 0x83,
   EXIT: 0x84,
   ERROR: 0x85,
+  WARNING: 0x86,
 } as const;
 
 export const Rec = {
@@ -41,6 +43,9 @@ export const Rec = {
   EXEC_FIFO: 16,
   PRESERVE_FDS: 17,
   START_HOOK: 18,
+  SECCOMP: 19,
+  SECCOMP_RULE: 20,
+  CONSOLE_SOCKET: 21,
   ARG: 32,
   ENV: 33,
   CWD: 34,
@@ -51,14 +56,18 @@ export const Rec = {
   CAPS: 39,
   OOM_SCORE_ADJ: 40,
   PROCESS_FLAGS: 41,
+  CONSOLE_SIZE: 42,
   ENTER_PID: 64,
   ENTER_NS: 65,
   ENTER_PATH: 66,
+  EXEC_TARGET: 67,
+  EXEC_FLAGS: 68,
   END: 255,
 } as const;
 
 const PF = { rootReadonly: 0x01, noPivot: 0x02, noNewKeyring: 0x04, hooksBeforePivot: 0x08, waitForExit: 0x10 } as const;
 const XF = { noNewPrivileges: 0x01, terminal: 0x02 } as const;
+const EF = { detach: 0x01, noNewKeyring: 0x02 } as const;
 
 /** What `tsrc-init enter` runs: one program in the namespaces of a running process. */
 export interface EnterRequest {
@@ -78,7 +87,19 @@ export type InitMessage =
   | { type: 'hooks' }
   | { type: 'ready' }
   | { type: 'exit'; status: number }
-  | { type: 'error'; step: string; errno: number; message: string; reason: string };
+  | { type: 'error'; step: string; errno: number; message: string; reason: string }
+  | { type: 'warning'; message: string };
+
+/** What `tsrc-init exec` needs besides the ExecPlan: the container init to join. */
+export interface ExecTarget {
+  /** Host pid of the container init. */
+  pid: number;
+  /**
+   * Its start time (field 22 of /proc/<pid>/stat, clock ticks since boot), checked by the C side
+   * after it has pinned the process with a pidfd, so a recycled pid is refused; 0 = unchecked.
+   */
+  startTime: number;
+}
 
 /** A plan that cannot be encoded; the message names the field. */
 export class PlanEncodeError extends Error {
@@ -200,7 +221,6 @@ function hookRecord(w: Writer, h: Hook, field: string): void {
 /** The PLAN payload (records only, no frame header). */
 export function encodePlanPayload(plan: Plan): Buffer {
   const w = new Writer();
-  const p = plan.process;
   const f = 'plan';
   w.record(Rec.CLONE_FLAGS, () => w.u32(plan.cloneFlags, `${f}.cloneFlags`));
   plan.joins.forEach((j, i) =>
@@ -267,11 +287,51 @@ export function encodePlanPayload(plan: Plan): Buffer {
     }),
   );
   w.record(Rec.EXEC_FIFO, () => w.str(plan.execFifo, `${f}.execFifo`));
-  if (plan.preserveFds >= 65536) throw new PlanEncodeError(`${f}.preserveFds`, `too many fds (${plan.preserveFds})`);
-  w.record(Rec.PRESERVE_FDS, () => w.u32(plan.preserveFds, `${f}.preserveFds`));
+  preserveFdsRecord(w, plan.preserveFds, `${f}.preserveFds`);
   plan.startContainerHooks.forEach((h, i) => w.record(Rec.START_HOOK, () => hookRecord(w, h, `${f}.startContainerHooks[${i}]`)));
+  seccompRecords(w, plan.seccomp ?? null, `${f}.seccomp`);
+  consoleSocketRecord(w, plan.consoleSocket ?? '', `${f}.consoleSocket`);
+  processRecords(w, plan.process, `${f}.process`);
+  w.record(Rec.END, () => {});
+  return w.bytes();
+}
 
-  const pf = `${f}.process`;
+function preserveFdsRecord(w: Writer, n: number, field: string): void {
+  if (n >= 65536) throw new PlanEncodeError(field, `too many fds (${n})`);
+  w.record(Rec.PRESERVE_FDS, () => w.u32(n, field));
+}
+
+function consoleSocketRecord(w: Writer, path: string, field: string): void {
+  if (path !== '') w.record(Rec.CONSOLE_SOCKET, () => w.str(path, field));
+}
+
+function seccompRecords(w: Writer, s: SeccompPlan | null, f: string): void {
+  if (s === null) return;
+  w.record(Rec.SECCOMP, () => {
+    w.u32(s.defaultAction, `${f}.defaultAction`);
+    w.u32(s.flags, `${f}.flags`);
+    w.u32(s.architectures.length, `${f}.architectures.length`);
+    s.architectures.forEach((a, i) => w.u32(a, `${f}.architectures[${i}]`));
+  });
+  s.rules.forEach((r, i) =>
+    w.record(Rec.SECCOMP_RULE, () => {
+      const rf = `${f}.rules[${i}]`;
+      w.str(r.name, `${rf}.name`);
+      w.u32(r.action, `${rf}.action`);
+      if (r.args.length > 6) throw new PlanEncodeError(`${rf}.args`, `at most 6 conditions, got ${r.args.length}`);
+      w.u32(r.args.length, `${rf}.args.length`);
+      r.args.forEach((a, j) => {
+        w.u32(a.index, `${rf}.args[${j}].index`);
+        w.u32(a.op, `${rf}.args[${j}].op`);
+        w.u64(a.value, `${rf}.args[${j}].value`);
+        w.u64(a.valueTwo, `${rf}.args[${j}].valueTwo`);
+      });
+    }),
+  );
+}
+
+/** The process records shared by PLAN and EXEC. */
+function processRecords(w: Writer, p: ProcessPlan, pf: string): void {
   if (p.args.length === 0) throw new PlanEncodeError(`${pf}.args`, 'must not be empty');
   p.args.forEach((a, i) => w.record(Rec.ARG, () => w.str(a, `${pf}.args[${i}]`)));
   p.env.forEach((e, i) => w.record(Rec.ENV, () => w.str(e, `${pf}.env[${i}]`)));
@@ -304,8 +364,12 @@ export function encodePlanPayload(plan: Plan): Buffer {
     w.record(Rec.OOM_SCORE_ADJ, () => w.i32(p.oomScoreAdj as number, `${pf}.oomScoreAdj`));
   }
   w.record(Rec.PROCESS_FLAGS, () => w.u32(flags(XF, p as unknown as Record<string, boolean>, pf), `${pf}.flags`));
-  w.record(Rec.END, () => {});
-  return w.bytes();
+  const size = p.consoleSize ?? null;
+  if (size !== null)
+    w.record(Rec.CONSOLE_SIZE, () => {
+      w.u32(size.height, `${pf}.consoleSize.height`);
+      w.u32(size.width, `${pf}.consoleSize.width`);
+    });
 }
 
 /** A complete PLAN frame. Throws PlanEncodeError naming the field of a value it cannot encode. */
@@ -325,6 +389,25 @@ export function encodeEnter(req: EnterRequest): Buffer {
   w.record(Rec.CWD, () => w.str(req.cwd, 'enter.cwd'));
   w.record(Rec.END, () => {});
   return encodeFrame(Msg.ENTER, w.bytes());
+}
+
+/** A complete EXEC frame for `tsrc-init exec`. */
+export function encodeExec(target: ExecTarget, plan: ExecPlan): Buffer {
+  const w = new Writer();
+  const f = 'exec';
+  if (!Number.isInteger(target.pid) || target.pid <= 0 || target.pid > 0x7fffffff) throw new PlanEncodeError(`${f}.pid`, `expected a positive pid, got ${target.pid}`);
+  if (!Number.isInteger(target.startTime) || target.startTime < 0) throw new PlanEncodeError(`${f}.startTime`, `expected a non-negative integer, got ${target.startTime}`);
+  w.record(Rec.EXEC_TARGET, () => {
+    w.u32(target.pid, `${f}.pid`);
+    w.u64(BigInt(target.startTime), `${f}.startTime`);
+  });
+  w.record(Rec.EXEC_FLAGS, () => w.u32(flags(EF, plan as unknown as Record<string, boolean>, f), `${f}.flags`));
+  preserveFdsRecord(w, plan.preserveFds, `${f}.preserveFds`);
+  seccompRecords(w, plan.seccomp, `${f}.seccomp`);
+  consoleSocketRecord(w, plan.consoleSocket, `${f}.consoleSocket`);
+  processRecords(w, plan.process, `${f}.process`);
+  w.record(Rec.END, () => {});
+  return encodeFrame(Msg.EXEC, w.bytes());
 }
 
 export function encodeContinue(): Buffer {
@@ -357,6 +440,9 @@ export function encodeInitMessage(m: InitMessage): Buffer {
       w.str(m.message, 'message');
       w.str(m.reason, 'reason');
       return encodeFrame(Msg.ERROR, w.bytes());
+    case 'warning':
+      w.str(m.message, 'message');
+      return encodeFrame(Msg.WARNING, w.bytes());
   }
 }
 
@@ -431,6 +517,12 @@ export function decodeInitMessage(type: number, payload: Buffer): InitMessage {
     case Msg.ERROR: {
       const r = new Reader(payload, 'ERROR');
       m = { type: 'error', step: r.str(), errno: r.u32(), message: r.str(), reason: r.str() };
+      r.end();
+      return m;
+    }
+    case Msg.WARNING: {
+      const r = new Reader(payload, 'WARNING');
+      m = { type: 'warning', message: r.str() };
       r.end();
       return m;
     }

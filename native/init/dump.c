@@ -48,6 +48,81 @@ static void jmaps(const char *key, const struct id_map *m, uint32_t n)
 	putchar(']');
 }
 
+static void dump_process(const struct process_plan *pp)
+{
+	printf("{\"args\":");
+	jstrs(&pp->args);
+	printf(",\"env\":");
+	jstrs(&pp->env);
+	printf(",\"cwd\":");
+	jstr(pp->cwd);
+	printf(",\"uid\":%u,\"gid\":%u,\"additionalGids\":[", pp->uid, pp->gid);
+	for (uint32_t i = 0; i < pp->n_gids; i++)
+		printf("%s%u", i ? "," : "", pp->gids[i]);
+	printf("],\"umask\":%d,\"rlimits\":[", pp->umask);
+	for (uint32_t i = 0; i < pp->n_rlimits; i++) {
+		printf("%s{\"resource\":%u,", i ? "," : "", pp->rlimits[i].resource);
+		ju64("soft", pp->rlimits[i].soft);
+		putchar(',');
+		ju64("hard", pp->rlimits[i].hard);
+		putchar('}');
+	}
+	printf("],\"capabilities\":");
+	if (pp->has_caps) {
+		putchar('{');
+		ju64("bounding", pp->caps.bounding);
+		putchar(',');
+		ju64("effective", pp->caps.effective);
+		putchar(',');
+		ju64("inheritable", pp->caps.inheritable);
+		putchar(',');
+		ju64("permitted", pp->caps.permitted);
+		putchar(',');
+		ju64("ambient", pp->caps.ambient);
+		putchar('}');
+	} else {
+		fputs("null", stdout);
+	}
+	putchar(',');
+	jbool("noNewPrivileges", pp->no_new_privileges);
+	if (pp->has_oom_score_adj)
+		printf(",\"oomScoreAdj\":%d,", pp->oom_score_adj);
+	else
+		printf(",\"oomScoreAdj\":null,");
+	jbool("terminal", pp->terminal);
+	if (pp->has_console_size)
+		printf(",\"consoleSize\":{\"height\":%u,\"width\":%u}}", pp->console_height, pp->console_width);
+	else
+		printf(",\"consoleSize\":null}");
+}
+
+static void dump_seccomp(const struct seccomp_plan *s)
+{
+	if (!s) {
+		fputs("null", stdout);
+		return;
+	}
+	printf("{\"defaultAction\":%u,\"architectures\":[", s->default_action);
+	for (uint32_t i = 0; i < s->n_arches; i++)
+		printf("%s%u", i ? "," : "", s->arches[i]);
+	printf("],\"flags\":%u,\"rules\":[", s->flags);
+	for (uint32_t i = 0; i < s->n_rules; i++) {
+		const struct seccomp_rule *r = &s->rules[i];
+		printf("%s{\"name\":", i ? "," : "");
+		jstr(r->name);
+		printf(",\"action\":%u,\"args\":[", r->action);
+		for (uint32_t j = 0; j < r->n_args; j++) {
+			printf("%s{\"index\":%u,\"op\":%u,", j ? "," : "", r->args[j].index, r->args[j].op);
+			ju64("value", r->args[j].value);
+			putchar(',');
+			ju64("valueTwo", r->args[j].value_two);
+			putchar('}');
+		}
+		printf("]}");
+	}
+	printf("]}");
+}
+
 static void dump_plan(const struct plan *p)
 {
 	printf("{\"cloneFlags\":%u,\"joins\":[", p->clone_flags);
@@ -115,48 +190,9 @@ static void dump_plan(const struct plan *p)
 		jstr(p->sysctls[i].value);
 		putchar(']');
 	}
-	const struct process_plan *pp = &p->process;
-	printf("],\"process\":{\"args\":");
-	jstrs(&pp->args);
-	printf(",\"env\":");
-	jstrs(&pp->env);
-	printf(",\"cwd\":");
-	jstr(pp->cwd);
-	printf(",\"uid\":%u,\"gid\":%u,\"additionalGids\":[", pp->uid, pp->gid);
-	for (uint32_t i = 0; i < pp->n_gids; i++)
-		printf("%s%u", i ? "," : "", pp->gids[i]);
-	printf("],\"umask\":%d,\"rlimits\":[", pp->umask);
-	for (uint32_t i = 0; i < pp->n_rlimits; i++) {
-		printf("%s{\"resource\":%u,", i ? "," : "", pp->rlimits[i].resource);
-		ju64("soft", pp->rlimits[i].soft);
-		putchar(',');
-		ju64("hard", pp->rlimits[i].hard);
-		putchar('}');
-	}
-	printf("],\"capabilities\":");
-	if (pp->has_caps) {
-		putchar('{');
-		ju64("bounding", pp->caps.bounding);
-		putchar(',');
-		ju64("effective", pp->caps.effective);
-		putchar(',');
-		ju64("inheritable", pp->caps.inheritable);
-		putchar(',');
-		ju64("permitted", pp->caps.permitted);
-		putchar(',');
-		ju64("ambient", pp->caps.ambient);
-		putchar('}');
-	} else {
-		fputs("null", stdout);
-	}
-	putchar(',');
-	jbool("noNewPrivileges", pp->no_new_privileges);
-	if (pp->has_oom_score_adj)
-		printf(",\"oomScoreAdj\":%d,", pp->oom_score_adj);
-	else
-		printf(",\"oomScoreAdj\":null,");
-	jbool("terminal", pp->terminal);
-	printf("},\"execFifo\":");
+	printf("],\"process\":");
+	dump_process(&p->process);
+	printf(",\"execFifo\":");
 	jstr(p->exec_fifo);
 	printf(",\"preserveFds\":%u,", p->preserve_fds);
 	jbool("noNewKeyring", p->no_new_keyring);
@@ -175,7 +211,28 @@ static void dump_plan(const struct plan *p)
 	}
 	printf("],");
 	jbool("waitForExit", p->wait_for_exit);
+	printf(",\"seccomp\":");
+	dump_seccomp(p->seccomp);
+	printf(",\"consoleSocket\":");
+	jstr(p->console_socket ? p->console_socket : "");
 	printf("}\n");
+}
+
+static void dump_exec(const struct plan *p)
+{
+	printf("{\"pid\":%u,", p->exec_pid);
+	ju64("startTime", p->exec_start_time);
+	printf(",\"plan\":{\"process\":");
+	dump_process(&p->process);
+	printf(",\"consoleSocket\":");
+	jstr(p->console_socket ? p->console_socket : "");
+	printf(",\"seccomp\":");
+	dump_seccomp(p->seccomp);
+	printf(",\"preserveFds\":%u,", p->preserve_fds);
+	jbool("noNewKeyring", p->no_new_keyring);
+	putchar(',');
+	jbool("detach", !p->wait_for_exit);
+	printf("}}\n");
 }
 
 static void dump_enter(const struct enter_req *r)
@@ -206,13 +263,18 @@ int dump_main(void)
 		if ((err = plan_decode(f.data, f.len, &p)))
 			die("plan", 0, "%s", err);
 		dump_plan(&p);
+	} else if (f.type == MSG_EXEC) {
+		struct plan p;
+		if ((err = exec_decode(f.data, f.len, &p)))
+			die("exec", 0, "%s", err);
+		dump_exec(&p);
 	} else if (f.type == MSG_ENTER) {
 		struct enter_req e;
 		if ((err = enter_decode(f.data, f.len, &e)))
 			die("enter", 0, "%s", err);
 		dump_enter(&e);
 	} else {
-		die("dump", 0, "message 0x%02x is not a PLAN or ENTER", f.type);
+		die("dump", 0, "message 0x%02x is not a PLAN, EXEC or ENTER", f.type);
 	}
 	return fflush(stdout) == 0 ? 0 : 1;
 }

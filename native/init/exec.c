@@ -1,5 +1,6 @@
 /* Executable lookup, the exec fifo, startContainer hooks and the final execve. */
 #include "exec.h"
+#include "seccomp.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -238,7 +239,7 @@ void start_hooks_run(const struct plan *p, const char *state)
 		hook_run(&p->start_hooks[i], i, state ? state : "");
 }
 
-void exec_process(const struct plan *p, const char *path)
+void exec_process(const struct plan *p, const char *path, void *late_filter)
 {
 	unsigned first = 3 + p->preserve_fds;
 
@@ -254,6 +255,8 @@ void exec_process(const struct plan *p, const char *path)
 			die("exec", errno, "clear close-on-exec on preserved fd %u", fd);
 	}
 	signals_reset();
+	/* Last, so the filter has to allow as little of our own work as possible. */
+	seccomp_load_filter(late_filter);
 	execve(path, (char *const *)p->process.args.v, (char *const *)p->process.env.v);
 	die("exec", errno, "%s", path);
 }

@@ -15,7 +15,8 @@ void exec_fifo_wait(int fd);
 void start_hooks_run(const struct plan *p, const char *state);
 /* Reset signal dispositions and mask to the defaults a new program expects. */
 void signals_reset(void);
-/* Close every fd above stdio + preserved ones (on exec) and execve; dies on failure. */
-_Noreturn void exec_process(const struct plan *p, const char *path);
+/* Close every fd above stdio + preserved ones (on exec), load the seccomp filter if it is still
+ * to be loaded (late_filter, from seccomp_prepare; NULL = none), and execve; dies on failure. */
+_Noreturn void exec_process(const struct plan *p, const char *path, void *late_filter);
 
 #endif

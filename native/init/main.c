@@ -1,7 +1,7 @@
 /* tsrc-init: the small C half of tsrc. Modes:
  *   tsrc-init init <syncfd>    create a container from the PLAN read on <syncfd>
  *   tsrc-init enter <syncfd>   run a program in the namespaces of a running process (ENTER)
- *   tsrc-init dump             decode a PLAN/ENTER frame from stdin and print it as JSON
+ *   tsrc-init dump             decode a PLAN, EXEC or ENTER frame from stdin and print it as JSON
  * The protocol is described in PROTOCOL.md. */
 #include "common.h"
 #include "dump.h"

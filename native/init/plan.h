@@ -54,6 +54,28 @@ struct hook {
 	struct str_list args, env;
 };
 
+/* linux.seccomp, already in libseccomp's numbers (lib/plan/seccomp.ts); names resolve in C. */
+struct seccomp_arg {
+	uint32_t index, op;
+	uint64_t value, value_two;
+};
+
+struct seccomp_rule {
+	const char *name;
+	uint32_t action;
+	uint32_t n_args;
+	struct seccomp_arg args[6];
+};
+
+struct seccomp_plan {
+	uint32_t default_action;
+	uint32_t flags; /* SECCOMP_FILTER_FLAG_*: TSYNC 1, LOG 2, SPEC_ALLOW 4 */
+	uint32_t *arches;
+	uint32_t n_arches;
+	struct seccomp_rule *rules;
+	uint32_t n_rules;
+};
+
 struct process_plan {
 	struct str_list args, env;
 	const char *cwd;
@@ -69,6 +91,8 @@ struct process_plan {
 	bool has_oom_score_adj;
 	int32_t oom_score_adj;
 	bool terminal;
+	bool has_console_size;
+	uint32_t console_height, console_width;
 };
 
 struct plan {
@@ -100,6 +124,14 @@ struct plan {
 	uint32_t preserve_fds;
 	struct hook *start_hooks;
 	uint32_t n_start_hooks;
+
+	struct seccomp_plan *seccomp; /* NULL = no filter */
+	const char *console_socket;   /* NULL = none */
+
+	/* EXEC only (`tsrc-init exec`): the container init whose namespaces and root are joined.
+	 * wait_for_exit = !detach; no_new_keyring as in a PLAN. */
+	uint32_t exec_pid;
+	uint64_t exec_start_time; /* 0 = unchecked */
 };
 
 /* `tsrc-init enter`: join the namespaces of a running process and run one program there. */

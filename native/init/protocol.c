@@ -163,6 +163,13 @@ int send_u32(int fd, uint16_t type, uint32_t value)
 
 int send_i32(int fd, uint16_t type, int32_t value) { return send_u32(fd, type, (uint32_t)value); }
 
+int send_warning(int fd, const char *msg)
+{
+	uint8_t buf[1100];
+
+	return frame_send(fd, MSG_WARNING, buf, (uint32_t)put_str(buf, msg, sizeof(buf) - 5));
+}
+
 /* ---- payload decoding ---- */
 
 struct cursor {
@@ -251,47 +258,56 @@ static bool get_str_list(struct cursor *c, struct str_list *l)
 
 #define IN_PLAN 1
 #define IN_ENTER 2
+#define IN_EXEC 4
+#define IN_PROC (IN_PLAN | IN_EXEC) /* the process records, shared by PLAN and EXEC */
+#define IN_ALL (IN_PLAN | IN_ENTER | IN_EXEC)
 
 struct tag_info {
 	const char *name;
-	uint8_t scope;
+	uint8_t scope;    /* messages the record may appear in */
 	bool repeat;
-	bool required;
+	uint8_t required; /* messages the record must appear in */
 };
 
 static const struct tag_info TAGS[256] = {
-	[R_CLONE_FLAGS] = { "CLONE_FLAGS", IN_PLAN, false, true },
-	[R_JOIN] = { "JOIN", IN_PLAN, true, false },
-	[R_UID_MAP] = { "UID_MAP", IN_PLAN, true, false },
-	[R_GID_MAP] = { "GID_MAP", IN_PLAN, true, false },
-	[R_ROOTFS] = { "ROOTFS", IN_PLAN, false, true },
-	[R_ROOTFS_PROPAGATION] = { "ROOTFS_PROPAGATION", IN_PLAN, false, true },
-	[R_PLAN_FLAGS] = { "PLAN_FLAGS", IN_PLAN, false, true },
-	[R_MOUNT] = { "MOUNT", IN_PLAN, true, false },
-	[R_DEVICE] = { "DEVICE", IN_PLAN, true, false },
-	[R_SYMLINK] = { "SYMLINK", IN_PLAN, true, false },
-	[R_MASKED] = { "MASKED", IN_PLAN, true, false },
-	[R_READONLY] = { "READONLY", IN_PLAN, true, false },
-	[R_HOSTNAME] = { "HOSTNAME", IN_PLAN, false, false },
-	[R_DOMAINNAME] = { "DOMAINNAME", IN_PLAN, false, false },
-	[R_SYSCTL] = { "SYSCTL", IN_PLAN, true, false },
-	[R_EXEC_FIFO] = { "EXEC_FIFO", IN_PLAN, false, true },
-	[R_PRESERVE_FDS] = { "PRESERVE_FDS", IN_PLAN, false, true },
-	[R_START_HOOK] = { "START_HOOK", IN_PLAN, true, false },
-	[R_ARG] = { "ARG", IN_PLAN | IN_ENTER, true, true },
-	[R_ENV] = { "ENV", IN_PLAN | IN_ENTER, true, false },
-	[R_CWD] = { "CWD", IN_PLAN | IN_ENTER, false, true },
-	[R_USER] = { "USER", IN_PLAN, false, true },
-	[R_ADDITIONAL_GID] = { "ADDITIONAL_GID", IN_PLAN, true, false },
-	[R_UMASK] = { "UMASK", IN_PLAN, false, false },
-	[R_RLIMIT] = { "RLIMIT", IN_PLAN, true, false },
-	[R_CAPS] = { "CAPS", IN_PLAN, false, false },
-	[R_OOM_SCORE_ADJ] = { "OOM_SCORE_ADJ", IN_PLAN, false, false },
-	[R_PROCESS_FLAGS] = { "PROCESS_FLAGS", IN_PLAN, false, true },
-	[R_ENTER_PID] = { "ENTER_PID", IN_ENTER, false, true },
-	[R_ENTER_NS] = { "ENTER_NS", IN_ENTER, false, true },
-	[R_ENTER_PATH] = { "ENTER_PATH", IN_ENTER, false, true },
-	[R_END] = { "END", IN_PLAN | IN_ENTER, false, true },
+	[R_CLONE_FLAGS] = { "CLONE_FLAGS", IN_PLAN, false, IN_PLAN },
+	[R_JOIN] = { "JOIN", IN_PLAN, true, 0 },
+	[R_UID_MAP] = { "UID_MAP", IN_PLAN, true, 0 },
+	[R_GID_MAP] = { "GID_MAP", IN_PLAN, true, 0 },
+	[R_ROOTFS] = { "ROOTFS", IN_PLAN, false, IN_PLAN },
+	[R_ROOTFS_PROPAGATION] = { "ROOTFS_PROPAGATION", IN_PLAN, false, IN_PLAN },
+	[R_PLAN_FLAGS] = { "PLAN_FLAGS", IN_PLAN, false, IN_PLAN },
+	[R_MOUNT] = { "MOUNT", IN_PLAN, true, 0 },
+	[R_DEVICE] = { "DEVICE", IN_PLAN, true, 0 },
+	[R_SYMLINK] = { "SYMLINK", IN_PLAN, true, 0 },
+	[R_MASKED] = { "MASKED", IN_PLAN, true, 0 },
+	[R_READONLY] = { "READONLY", IN_PLAN, true, 0 },
+	[R_HOSTNAME] = { "HOSTNAME", IN_PLAN, false, 0 },
+	[R_DOMAINNAME] = { "DOMAINNAME", IN_PLAN, false, 0 },
+	[R_SYSCTL] = { "SYSCTL", IN_PLAN, true, 0 },
+	[R_EXEC_FIFO] = { "EXEC_FIFO", IN_PLAN, false, IN_PLAN },
+	[R_PRESERVE_FDS] = { "PRESERVE_FDS", IN_PROC, false, IN_PROC },
+	[R_START_HOOK] = { "START_HOOK", IN_PLAN, true, 0 },
+	[R_SECCOMP] = { "SECCOMP", IN_PROC, false, 0 },
+	[R_SECCOMP_RULE] = { "SECCOMP_RULE", IN_PROC, true, 0 },
+	[R_CONSOLE_SOCKET] = { "CONSOLE_SOCKET", IN_PROC, false, 0 },
+	[R_ARG] = { "ARG", IN_ALL, true, IN_ALL },
+	[R_ENV] = { "ENV", IN_ALL, true, 0 },
+	[R_CWD] = { "CWD", IN_ALL, false, IN_ALL },
+	[R_USER] = { "USER", IN_PROC, false, IN_PROC },
+	[R_ADDITIONAL_GID] = { "ADDITIONAL_GID", IN_PROC, true, 0 },
+	[R_UMASK] = { "UMASK", IN_PROC, false, 0 },
+	[R_RLIMIT] = { "RLIMIT", IN_PROC, true, 0 },
+	[R_CAPS] = { "CAPS", IN_PROC, false, 0 },
+	[R_OOM_SCORE_ADJ] = { "OOM_SCORE_ADJ", IN_PROC, false, 0 },
+	[R_PROCESS_FLAGS] = { "PROCESS_FLAGS", IN_PROC, false, IN_PROC },
+	[R_CONSOLE_SIZE] = { "CONSOLE_SIZE", IN_PROC, false, 0 },
+	[R_ENTER_PID] = { "ENTER_PID", IN_ENTER, false, IN_ENTER },
+	[R_ENTER_NS] = { "ENTER_NS", IN_ENTER, false, IN_ENTER },
+	[R_ENTER_PATH] = { "ENTER_PATH", IN_ENTER, false, IN_ENTER },
+	[R_EXEC_TARGET] = { "EXEC_TARGET", IN_EXEC, false, IN_EXEC },
+	[R_EXEC_FLAGS] = { "EXEC_FLAGS", IN_EXEC, false, IN_EXEC },
+	[R_END] = { "END", IN_ALL, false, IN_ALL },
 };
 
 /* First pass: check the record framing and count each tag, so arrays are allocated once. */
@@ -330,7 +346,7 @@ static const char *scan(const uint8_t *buf, size_t len, uint8_t scope, uint32_t 
 		}
 	}
 	for (unsigned i = 0; i < 256; i++) {
-		if (TAGS[i].required && (TAGS[i].scope & scope) && counts[i] == 0) {
+		if ((TAGS[i].required & scope) && counts[i] == 0) {
 			snprintf(errbuf, sizeof(errbuf), "missing record %s%s", TAGS[i].name,
 				 i == R_END ? " (truncated payload)" : "");
 			return errbuf;
@@ -352,14 +368,49 @@ static const char *bad(uint16_t tag, uint32_t index)
 			return "out of memory";                              \
 	} while (0)
 
-const char *plan_decode(const uint8_t *buf, size_t len, struct plan *out)
+static bool get_seccomp(struct cursor *c, struct seccomp_plan *s)
+{
+	if (!get_u32(c, &s->default_action) || !get_u32(c, &s->flags) || (s->flags & ~SCF_ALL) ||
+	    !get_u32(c, &s->n_arches) || s->n_arches > (size_t)(c->end - c->p) / 4)
+		return false;
+	s->arches = calloc((size_t)s->n_arches + 1, sizeof(*s->arches));
+	if (!s->arches)
+		return false;
+	for (uint32_t i = 0; i < s->n_arches; i++)
+		if (!get_u32(c, &s->arches[i]))
+			return false;
+	return true;
+}
+
+static bool get_seccomp_rule(struct cursor *c, struct seccomp_rule *r)
+{
+	if (!get_str(c, &r->name) || !*r->name || !get_u32(c, &r->action) || !get_u32(c, &r->n_args) ||
+	    r->n_args > ARRAY_LEN(r->args))
+		return false;
+	for (uint32_t i = 0; i < r->n_args; i++) {
+		struct seccomp_arg *a = &r->args[i];
+		/* index 0..5; op one of libseccomp's SCMP_CMP_NE (1) .. SCMP_CMP_MASKED_EQ (7) */
+		if (!get_u32(c, &a->index) || a->index > 5 || !get_u32(c, &a->op) || a->op < 1 || a->op > 7 ||
+		    !get_u64(c, &a->value) || !get_u64(c, &a->value_two))
+			return false;
+	}
+	return true;
+}
+
+static const char *decode(const uint8_t *buf, size_t len, uint8_t scope, struct plan *out)
 {
 	uint32_t counts[256];
-	const char *err = scan(buf, len, IN_PLAN, counts);
+	const char *err = scan(buf, len, scope, counts);
 
 	if (err)
 		return err;
 	memset(out, 0, sizeof(*out));
+	if (counts[R_SECCOMP_RULE] && !counts[R_SECCOMP])
+		return "record SECCOMP_RULE without a SECCOMP record";
+	if (counts[R_SECCOMP]) {
+		ALLOC(out->seccomp, 1);
+		ALLOC(out->seccomp->rules, counts[R_SECCOMP_RULE]);
+	}
 	struct process_plan *pp = &out->process;
 	pp->umask = -1;
 	ALLOC(out->joins, counts[R_JOIN]);
@@ -506,6 +557,29 @@ const char *plan_decode(const uint8_t *buf, size_t len, struct plan *out)
 			pp->no_new_privileges = u & XF_NO_NEW_PRIVILEGES;
 			pp->terminal = u & XF_TERMINAL;
 			break;
+		case R_CONSOLE_SIZE:
+			pp->has_console_size = true;
+			ok = get_u32(&c, &pp->console_height) && get_u32(&c, &pp->console_width) &&
+			     pp->console_height <= 0xffff && pp->console_width <= 0xffff; /* struct winsize */
+			break;
+		case R_SECCOMP:
+			ok = get_seccomp(&c, out->seccomp);
+			break;
+		case R_SECCOMP_RULE:
+			ok = get_seccomp_rule(&c, &out->seccomp->rules[idx = out->seccomp->n_rules++]);
+			break;
+		case R_CONSOLE_SOCKET:
+			ok = get_str(&c, &out->console_socket) && *out->console_socket;
+			break;
+		case R_EXEC_TARGET:
+			ok = get_u32(&c, &out->exec_pid) && out->exec_pid > 0 && out->exec_pid <= INT32_MAX &&
+			     get_u64(&c, &out->exec_start_time);
+			break;
+		case R_EXEC_FLAGS:
+			ok = get_u32(&c, &u) && !(u & ~EF_ALL);
+			out->wait_for_exit = !(u & EF_DETACH);
+			out->no_new_keyring = u & EF_NO_NEW_KEYRING;
+			break;
 		case R_END:
 			break;
 		default:
@@ -515,6 +589,17 @@ const char *plan_decode(const uint8_t *buf, size_t len, struct plan *out)
 			return bad(tag, idx);
 	}
 	return NULL;
+}
+
+const char *plan_decode(const uint8_t *buf, size_t len, struct plan *out) { return decode(buf, len, IN_PLAN, out); }
+
+const char *exec_decode(const uint8_t *buf, size_t len, struct plan *out)
+{
+	const char *err = decode(buf, len, IN_EXEC, out);
+
+	if (!err)
+		out->exec_fifo = ""; /* an exec'd process never waits for `start` */
+	return err;
 }
 
 const char *enter_decode(const uint8_t *buf, size_t len, struct enter_req *out)

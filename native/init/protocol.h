@@ -6,7 +6,7 @@
 #include "plan.h"
 
 #define TSRC_MAGIC 0x43525354u /* bytes "TSRC" read as a little-endian u32 */
-#define TSRC_PROTOCOL_VERSION 1
+#define TSRC_PROTOCOL_VERSION 2
 #define TSRC_FRAME_HEADER 12
 #define TSRC_FRAME_MAX (16u << 20)
 
@@ -16,15 +16,17 @@ enum msg_type {
 	MSG_CONTINUE = 0x02,
 	MSG_HOOK_STATE = 0x03,
 	MSG_ENTER = 0x04,
+	MSG_EXEC = 0x05,
 	/* init -> runtime */
 	MSG_PID = 0x81,
 	MSG_HOOKS = 0x82,
 	MSG_READY = 0x83,
 	MSG_EXIT = 0x84,
 	MSG_ERROR = 0x85,
+	MSG_WARNING = 0x86,
 };
 
-/* Record tags inside PLAN and ENTER payloads. */
+/* Record tags inside PLAN, ENTER and EXEC payloads. */
 enum rec_tag {
 	R_CLONE_FLAGS = 1,
 	R_JOIN = 2,
@@ -44,6 +46,9 @@ enum rec_tag {
 	R_EXEC_FIFO = 16,
 	R_PRESERVE_FDS = 17,
 	R_START_HOOK = 18,
+	R_SECCOMP = 19,
+	R_SECCOMP_RULE = 20,
+	R_CONSOLE_SOCKET = 21,
 	R_ARG = 32,
 	R_ENV = 33,
 	R_CWD = 34,
@@ -54,9 +59,12 @@ enum rec_tag {
 	R_CAPS = 39,
 	R_OOM_SCORE_ADJ = 40,
 	R_PROCESS_FLAGS = 41,
+	R_CONSOLE_SIZE = 42,
 	R_ENTER_PID = 64,
 	R_ENTER_NS = 65,
 	R_ENTER_PATH = 66,
+	R_EXEC_TARGET = 67,
+	R_EXEC_FLAGS = 68,
 	R_END = 255,
 };
 
@@ -71,6 +79,15 @@ enum rec_tag {
 #define XF_NO_NEW_PRIVILEGES 0x01u
 #define XF_TERMINAL 0x02u
 #define XF_ALL 0x03u
+/* R_EXEC_FLAGS bits */
+#define EF_DETACH 0x01u
+#define EF_NO_NEW_KEYRING 0x02u
+#define EF_ALL 0x03u
+/* SECCOMP flags (SECCOMP_FILTER_FLAG_*) a plan may carry */
+#define SCF_TSYNC 0x01u
+#define SCF_LOG 0x02u
+#define SCF_SPEC_ALLOW 0x04u
+#define SCF_ALL 0x07u
 
 struct frame {
 	uint16_t type;
@@ -87,9 +104,14 @@ int frame_send(int fd, uint16_t type, const void *payload, uint32_t len);
 int send_error(int fd, const char *step, int err, const char *msg);
 int send_u32(int fd, uint16_t type, uint32_t value);
 int send_i32(int fd, uint16_t type, int32_t value);
+/* A WARNING frame: something was skipped that the runtime may want to log. */
+int send_warning(int fd, const char *msg);
 
-/* Decode a PLAN / ENTER payload. NULL on success, else a message naming the bad record. */
+/* Decode a PLAN / EXEC / ENTER payload. NULL on success, else a message naming the bad record.
+ * An EXEC decodes into a struct plan too: only the process part, seccomp, console socket,
+ * preserve_fds, no_new_keyring, wait_for_exit (= !detach) and exec_pid/exec_start_time are set. */
 const char *plan_decode(const uint8_t *buf, size_t len, struct plan *out);
+const char *exec_decode(const uint8_t *buf, size_t len, struct plan *out);
 const char *enter_decode(const uint8_t *buf, size_t len, struct enter_req *out);
 /* Decode a HOOK_STATE payload (one string). */
 const char *string_decode(const uint8_t *buf, size_t len, const char **out);

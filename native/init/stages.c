@@ -16,6 +16,7 @@
 #include "mounts.h"
 #include "process.h"
 #include "protocol.h"
+#include "seccomp.h"
 
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -261,7 +262,12 @@ static _Noreturn void container_init(const struct plan *p, int status_fd, int sy
 	root_switch(p, rootfd);
 	close(rootfd);
 
+	void *filter = seccomp_prepare(p->seccomp, sync_fd);
 	rlimits_apply(&p->process);
+	if (seccomp_load_early(&p->process)) {
+		seccomp_load_filter(filter);
+		filter = NULL;
+	}
 	identity_apply(&p->process);
 	umask(p->process.umask >= 0 ? (mode_t)p->process.umask : old_umask);
 	char *exe = exec_lookup(&p->process);
@@ -276,7 +282,7 @@ static _Noreturn void container_init(const struct plan *p, int status_fd, int sy
 
 	exec_fifo_wait(fifo);
 	start_hooks_run(p, hook_state);
-	exec_process(p, exe);
+	exec_process(p, exe, filter);
 }
 
 static bool has_namespace(const struct plan *p, uint32_t flag)

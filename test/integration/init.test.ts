@@ -1,144 +1,16 @@
 // The C init run for real (root): each test builds a busybox rootfs, runs a Plan through
 // spawnInit and checks what the kernel shows about the container (/proc/<pid>/...) and what
 // the container itself prints. Failure tests check that nothing is left: no process, no mount.
-import t, { type Test } from 'tap';
-import { closeSync, chmodSync, constants, existsSync, lstatSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeSync } from 'node:fs';
+import t from 'tap';
+import { closeSync, chmodSync, constants, existsSync, lstatSync, openSync, readFileSync, readlinkSync, statSync, symlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Plan } from '../../lib/plan/types.js';
 import { NS_FLAGS } from '../../lib/plan/types.js';
-import { InitError, type InitHandle, type SpawnInitOptions } from '../../lib/sys/api.js';
-import { runInContainer, spawnInit } from '../../lib/sys/init-runner.js';
-import { mkfifo } from '../../lib/sys/native.js';
-import { DEFAULT_CAPS, MS, makePlan, makeRootfs } from '../helpers/rootfs.js';
+import { InitError } from '../../lib/sys/api.js';
+import { runInContainer } from '../../lib/sys/init-runner.js';
+import { DEFAULT_CAPS, MS, alive, fixture, gone, hex, makePlan, mountinfo, nothingLeft, output, plan, release, sleep, spawn, status } from '../helpers/rootfs.js';
 
 const CAP_KILL = 1n << 5n;
-
-interface Fixture {
-  dir: string;
-  rootfs: string;
-  fifo: string;
-  outPath: string;
-  out: number;
-  devnull: number;
-  /** Pids to SIGKILL at teardown if a test failed half-way. */
-  pids: number[];
-}
-
-function fixture(t: Test): Fixture {
-  const dir = mkdtempSync('/tmp/tsrc-init-it-');
-  chmodSync(dir, 0o755); // a container root in a user namespace must traverse it
-  const rootfs = makeRootfs(join(dir, 'rootfs'));
-  const fifo = join(dir, 'exec.fifo');
-  mkfifo(fifo, 0o622);
-  const outPath = join(dir, 'out');
-  const f: Fixture = { dir, rootfs, fifo, outPath, out: openSync(outPath, 'w'), devnull: openSync('/dev/null', 'r'), pids: [] };
-  t.teardown(async () => {
-    for (const pid of f.pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-    for (const pid of f.pids) await gone(pid);
-    closeSync(f.out);
-    closeSync(f.devnull);
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return f;
-}
-
-function plan(f: Fixture, args: string[], over: (p: Plan) => void = () => {}): Plan {
-  const p = makePlan({ rootfs: f.rootfs, execFifo: f.fifo, args });
-  over(p);
-  return p;
-}
-
-async function spawn(f: Fixture, opts: Omit<SpawnInitOptions, 'stdio'> & { stdio?: number[] }): Promise<InitHandle> {
-  const h = await spawnInit({ stdio: [f.devnull, f.out, f.out], ...opts });
-  f.pids.push(h.pid);
-  return h;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function alive(pid: number): boolean {
-  try {
-    // A zombie has exited; it only waits for its reaper.
-    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-async function gone(pid: number, ms = 5000): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(20)) if (!alive(pid)) return true;
-  return false;
-}
-
-/** Releases the init like `tsrc start`: a non-blocking open for writing, one byte. */
-function release(f: Fixture): void {
-  const fd = openSync(f.fifo, constants.O_WRONLY | constants.O_NONBLOCK);
-  writeSync(fd, Buffer.from([0]));
-  closeSync(fd);
-}
-
-async function output(f: Fixture, pid: number): Promise<string> {
-  if (!(await gone(pid))) throw new Error(`container ${pid} still running`);
-  return readFileSync(f.outPath, 'utf8');
-}
-
-function status(pid: number): Record<string, string> {
-  return Object.fromEntries(
-    readFileSync(`/proc/${pid}/status`, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]),
-  );
-}
-
-const hex = (v: bigint) => v.toString(16).padStart(16, '0');
-
-interface MountLine {
-  root: string;
-  point: string;
-  options: string;
-  fstype: string;
-}
-
-function mountinfo(pid: number | 'self'): MountLine[] {
-  return readFileSync(`/proc/${pid}/mountinfo`, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => {
-      const [pre, post] = l.split(' - ');
-      const f = pre.split(' ');
-      return { root: f[3], point: f[4], options: f[5], fstype: post.split(' ')[0] };
-    });
-}
-
-/** Processes whose mount table mentions the fixture's directory, i.e. container leftovers. */
-function leftovers(f: Fixture): number[] {
-  const marker = basename(f.dir);
-  const out: number[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${e}/mountinfo`, 'utf8').includes(marker) && alive(Number(e))) out.push(Number(e));
-    } catch {
-      /* exited while we looked */
-    }
-  }
-  return out;
-}
-
-async function nothingLeft(t: Test, f: Fixture, pids: number[]): Promise<void> {
-  for (const pid of pids) t.ok(await gone(pid), `process ${pid} is gone`);
-  let left = leftovers(f);
-  for (const end = Date.now() + 3000; left.length && Date.now() < end; await sleep(50)) left = leftovers(f);
-  t.strictSame(left, [], 'no process holds a mount of the container');
-  t.notOk(readFileSync('/proc/self/mountinfo', 'utf8').includes(basename(f.dir)), 'no mount leaked to the host');
-}
 
 const isRoot = process.getuid?.() === 0;
 if (!isRoot) {

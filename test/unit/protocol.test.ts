@@ -2,7 +2,7 @@
 // `init` uses) must agree on every field, and the decoder must refuse anything malformed.
 import t, { type Test } from 'tap';
 import { spawnSync } from 'node:child_process';
-import type { Plan } from '../../lib/plan/types.js';
+import type { ExecPlan, Plan } from '../../lib/plan/types.js';
 import { NS_FLAGS } from '../../lib/plan/types.js';
 import {
   FrameReader,
@@ -12,6 +12,7 @@ import {
   ProtocolError,
   Rec,
   encodeEnter,
+  encodeExec,
   encodeFrame,
   encodeInitMessage,
   encodePlan,
@@ -56,6 +57,24 @@ function richPlan(): Plan {
   p.process.noNewPrivileges = false;
   p.process.oomScoreAdj = -999;
   p.process.terminal = true;
+  p.process.consoleSize = { height: 24, width: 65535 };
+  p.consoleSocket = '/run/tsrc/pty 1/console.sock';
+  p.seccomp = {
+    defaultAction: 0x00050001,
+    architectures: [0xc000003e, 0x40000003],
+    flags: 4 | 1,
+    rules: [
+      { name: 'mkdir', action: 0x7fff0000, args: [] },
+      {
+        name: 'clone',
+        action: 0x80000000,
+        args: [
+          { index: 0, op: 7, value: 0x7e020000n, valueTwo: 0n },
+          { index: 5, op: 4, value: (1n << 64n) - 1n, valueTwo: 1n << 63n },
+        ],
+      },
+    ],
+  };
   p.preserveFds = 2;
   p.noNewKeyring = true;
   p.hooksBeforePivot = true;
@@ -166,9 +185,9 @@ t.test('the decoder rejects malformed input', async (t) => {
   expectRejected(t, frame.subarray(0, 7), /truncated frame header/, 'header cut short');
   expectRejected(t, frame.subarray(0, frame.length - 3), /truncated frame: expected \d+ payload bytes/, 'payload cut short');
 
-  const v2 = Buffer.from(frame);
-  v2.writeUInt16LE(2, 4);
-  expectRejected(t, v2, /unsupported protocol version 2/, 'wrong version');
+  const other = Buffer.from(frame);
+  other.writeUInt16LE(PROTOCOL_VERSION + 1, 4);
+  expectRejected(t, other, new RegExp(`unsupported protocol version ${PROTOCOL_VERSION + 1} \\(this tsrc-init speaks ${PROTOCOL_VERSION}\\)`), 'wrong version');
 
   const magic = Buffer.from(frame);
   magic.write('XSRC', 0);
@@ -228,8 +247,71 @@ t.test('the decoder rejects malformed input', async (t) => {
   oom.writeInt32LE(-1001, find(oom, Rec.OOM_SCORE_ADJ).at + 6);
   expectRejected(t, withPayload(oom), /record OOM_SCORE_ADJ #0: malformed or out of range/, 'oom_score_adj out of range');
 
-  expectRejected(t, encodeFrame(Msg.CONTINUE), /not a PLAN or ENTER/, 'another message type');
+  const size = payload();
+  size.writeUInt32LE(65536, find(size, Rec.CONSOLE_SIZE).at + 6);
+  expectRejected(t, withPayload(size), /record CONSOLE_SIZE #0: malformed or out of range/, 'console size beyond a winsize');
+
+  const ruleOnly = payload();
+  const sc = find(ruleOnly, Rec.SECCOMP);
+  expectRejected(t, withPayload(Buffer.concat([ruleOnly.subarray(0, sc.at), ruleOnly.subarray(sc.at + 6 + sc.len)])), /SECCOMP_RULE without a SECCOMP record/, 'seccomp rule without a filter');
+
+  const scFlags = payload();
+  scFlags.writeUInt32LE(8, find(scFlags, Rec.SECCOMP).at + 6 + 4); // SECCOMP_FILTER_FLAG_NEW_LISTENER
+  expectRejected(t, withPayload(scFlags), /record SECCOMP #0: malformed/, 'a seccomp flag the init does not apply');
+
+  const rules = () => records(payload()).filter((x) => x.tag === Rec.SECCOMP_RULE);
+  const opAt = (r: RecordPos) => r.at + 6 + 4 + 'clone'.length + 1 + 4 + 4 + 4; // name, action, nargs, index
+  const op = payload();
+  op.writeUInt32LE(8, opAt(rules()[1]));
+  expectRejected(t, withPayload(op), /record SECCOMP_RULE #1: malformed or out of range/, 'unknown comparison operator');
+  const nargs = payload();
+  nargs.writeUInt32LE(7, opAt(rules()[1]) - 8);
+  expectRejected(t, withPayload(nargs), /record SECCOMP_RULE #1: malformed/, 'more than six conditions');
+
+  expectRejected(t, encodeFrame(Msg.CONTINUE), /not a PLAN, EXEC or ENTER/, 'another message type');
 });
+
+function execPlan(): ExecPlan {
+  const p = richPlan();
+  return { process: p.process, consoleSocket: '/tmp/pty/x.sock', seccomp: p.seccomp ?? null, preserveFds: 1, noNewKeyring: true, detach: true };
+}
+
+t.test('EXEC round-trips, and refuses what only a PLAN may carry', async (t) => {
+  const ep = execPlan();
+  const r = dump(encodeExec({ pid: 4242, startTime: 123456789 }, ep));
+  t.equal(r.status, 0, r.stderr);
+  t.strictSame(JSON.parse(r.stdout), { pid: 4242, startTime: '123456789', plan: jsonable(ep) });
+
+  const minimal: ExecPlan = { process: minimalPlan().process, consoleSocket: '', seccomp: null, preserveFds: 0, noNewKeyring: false, detach: false };
+  const m = dump(encodeExec({ pid: 1, startTime: 0 }, minimal));
+  t.equal(m.status, 0, m.stderr);
+  t.strictSame(JSON.parse(m.stdout), { pid: 1, startTime: '0', plan: jsonable(minimal) });
+
+  const frame = encodeExec({ pid: 7, startTime: 0 }, minimal);
+  const p = Buffer.from(frame.subarray(12));
+  const planPayload = encodePlanPayload(minimalPlan());
+  const rootfsRec = find(planPayload, Rec.ROOTFS);
+  const foreign = Buffer.concat([planPayload.subarray(rootfsRec.at, rootfsRec.at + 6 + rootfsRec.len), p]);
+  expectRejected(t, encodeFrame(Msg.EXEC, foreign), /unknown record tag 5 at offset 0/, 'ROOTFS inside an EXEC');
+  const target = find(p, Rec.EXEC_TARGET);
+  expectRejected(t, encodeFrame(Msg.EXEC, p.subarray(target.at + 6 + target.len)), /missing record EXEC_TARGET/, 'EXEC without its target');
+  const flags = Buffer.from(p);
+  flags.writeUInt32LE(4, find(flags, Rec.EXEC_FLAGS).at + 6);
+  expectRejected(t, encodeFrame(Msg.EXEC, flags), /record EXEC_FLAGS #0: malformed/, 'unknown EXEC flag');
+  const pid0 = Buffer.from(p);
+  pid0.writeUInt32LE(0, target.at + 6);
+  expectRejected(t, encodeFrame(Msg.EXEC, pid0), /record EXEC_TARGET #0: malformed/, 'pid 0');
+  const inPlan = Buffer.concat([p.subarray(target.at, target.at + 6 + target.len), planPayload]);
+  expectRejected(t, withPlan(inPlan), /unknown record tag 67/, 'EXEC_TARGET inside a PLAN');
+
+  t.throws(() => encodeExec({ pid: 0, startTime: 0 }, minimal), { name: 'PlanEncodeError', message: /^exec\.pid: expected a positive pid/ });
+  t.throws(() => encodeExec({ pid: 1, startTime: -1 }, minimal), { name: 'PlanEncodeError', message: /^exec\.startTime:/ });
+  t.throws(() => encodeExec({ pid: 1, startTime: 0 }, { ...minimal, detach: 'yes' as unknown as boolean }), { name: 'PlanEncodeError', message: /^exec\.detach: expected a boolean/ });
+});
+
+function withPlan(p: Buffer): Buffer {
+  return encodeFrame(Msg.PLAN, p);
+}
 
 t.test('the encoder refuses values it cannot represent, naming the field', async (t) => {
   const cases: Array<[string, (p: Plan) => void, RegExp]> = [
@@ -242,6 +324,9 @@ t.test('the encoder refuses values it cannot represent, naming the field', async
     ['umask', (p) => (p.process.umask = 0o1000), /^plan\.process\.umask: expected -1 or 0\.\.0o777/],
     ['oomScoreAdj', (p) => (p.process.oomScoreAdj = 2000), /^plan\.process\.oomScoreAdj: expected -1000\.\.1000/],
     ['boolean', (p) => ((p as { noPivot: unknown }).noPivot = 1), /^plan\.noPivot: expected a boolean/],
+    ['seccomp arg value', (p) => (p.seccomp = { defaultAction: 0, architectures: [], flags: 0, rules: [{ name: 'x', action: 1, args: [{ index: 0, op: 4, value: -1n, valueTwo: 0n }] }] }), /^plan\.seccomp\.rules\[0\]\.args\[0\]\.value: expected a bigint/],
+    ['seccomp NUL name', (p) => (p.seccomp = { defaultAction: 0, architectures: [], flags: 0, rules: [{ name: 'a\0', action: 1, args: [] }] }), /^plan\.seccomp\.rules\[0\]\.name: contains a NUL byte$/],
+    ['console size', (p) => (p.process.consoleSize = { height: -1, width: 80 }), /^plan\.process\.consoleSize\.height: expected an integer/],
   ];
   for (const [what, mutate, msg] of cases) {
     const p = makePlan({ rootfs: '/r', execFifo: '', args: ['true'] });
@@ -258,6 +343,7 @@ t.test('init messages are framed and decoded, however the stream is split', asyn
     { type: 'ready' },
     { type: 'exit', status: 137 },
     { type: 'error', step: 'exec', errno: 2, message: '"/x": stat /x', reason: 'no such file or directory' },
+    { type: 'warning', message: 'seccomp: ignored 1 syscall name unknown to libseccomp 2.5.4: futex_waitv2' },
   ];
   const stream = Buffer.concat(msgs.map(encodeInitMessage));
   const whole = new FrameReader().push(stream);
@@ -274,7 +360,7 @@ t.test('init messages are framed and decoded, however the stream is split', asyn
 
   const v9 = Buffer.from(encodeInitMessage({ type: 'ready' }));
   v9.writeUInt16LE(9, 4);
-  t.throws(() => new FrameReader().push(v9), new ProtocolError('unsupported protocol version 9 (expected 1)'));
+  t.throws(() => new FrameReader().push(v9), new ProtocolError(`unsupported protocol version 9 (expected ${PROTOCOL_VERSION})`));
   t.throws(() => new FrameReader().push(encodeFrame(Msg.PID, Buffer.alloc(5))), /PID: 1 trailing bytes/);
   t.throws(() => new FrameReader().push(encodeFrame(Msg.ERROR, Buffer.alloc(3))), /ERROR: truncated/);
   t.throws(() => new FrameReader().push(encodeFrame(Msg.PLAN)), /unexpected message type 0x1/);

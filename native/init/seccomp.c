@@ -1,0 +1,104 @@
+/* libseccomp glue. The C side holds no policy: actions, architectures, operators and flags arrive
+ * as libseccomp's own numbers; only syscall names are resolved here, by the library that knows
+ * them for every architecture of the filter. */
+#include "seccomp.h"
+#include "protocol.h"
+
+#include <seccomp.h>
+#include <stdio.h>
+#include <string.h>
+
+static void set_attr(scmp_filter_ctx ctx, enum scmp_filter_attr attr, uint32_t value, const char *what)
+{
+	int r = seccomp_attr_set(ctx, attr, value);
+	if (r < 0)
+		die("seccomp", -r, "set %s", what);
+}
+
+/* Append name to the warning list, keeping it bounded. */
+static void note_unknown(char *buf, size_t size, uint32_t *n, const char *name)
+{
+	size_t used = strlen(buf);
+
+	if (used + strlen(name) + 8 < size)
+		snprintf(buf + used, size - used, "%s%s", *n ? ", " : "", name);
+	else if (used + 5 < size && !strstr(buf, ", ..."))
+		snprintf(buf + used, size - used, ", ...");
+	(*n)++;
+}
+
+void *seccomp_prepare(const struct seccomp_plan *s, int report_fd)
+{
+	char unknown[768] = "";
+	uint32_t n_unknown = 0;
+
+	if (!s)
+		return NULL;
+	scmp_filter_ctx ctx = seccomp_init(s->default_action);
+	if (!ctx)
+		die("seccomp", EINVAL, "create a filter with default action 0x%x", s->default_action);
+	/* Kernel errors as they are (not libseccomp's -ECANCELED), and no no_new_privs behind the
+	 * plan's back: libseccomp would set it on load otherwise. */
+	set_attr(ctx, SCMP_FLTATR_API_SYSRAWRC, 1, "raw error codes");
+	set_attr(ctx, SCMP_FLTATR_CTL_NNP, 0, "no_new_privs off");
+	if (s->flags & SCF_TSYNC)
+		set_attr(ctx, SCMP_FLTATR_CTL_TSYNC, 1, "SECCOMP_FILTER_FLAG_TSYNC");
+	if (s->flags & SCF_LOG)
+		set_attr(ctx, SCMP_FLTATR_CTL_LOG, 1, "SECCOMP_FILTER_FLAG_LOG");
+	if (s->flags & SCF_SPEC_ALLOW)
+		set_attr(ctx, SCMP_FLTATR_CTL_SSB, 1, "SECCOMP_FILTER_FLAG_SPEC_ALLOW");
+	/* A binary tree instead of a linear list for long profiles (Docker's has ~350 names), as
+	 * runc does; an older libseccomp without it is merely slower. */
+	if (s->n_rules > 32)
+		(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+
+	for (uint32_t i = 0; i < s->n_arches; i++) {
+		int r = seccomp_arch_add(ctx, s->arches[i]);
+		if (r < 0 && r != -EEXIST) /* EEXIST: the native one is always there */
+			die("seccomp", -r, "add architecture 0x%08x (not supported by libseccomp %u.%u.%u)", s->arches[i],
+			    seccomp_version()->major, seccomp_version()->minor, seccomp_version()->micro);
+	}
+	for (uint32_t i = 0; i < s->n_rules; i++) {
+		const struct seccomp_rule *rule = &s->rules[i];
+		int nr = seccomp_syscall_resolve_name(rule->name);
+		if (nr == __NR_SCMP_ERROR) {
+			bool seen = false;
+			for (uint32_t j = 0; j < i && !seen; j++)
+				seen = !strcmp(s->rules[j].name, rule->name);
+			if (!seen)
+				note_unknown(unknown, sizeof(unknown), &n_unknown, rule->name);
+			continue;
+		}
+		struct scmp_arg_cmp cmp[ARRAY_LEN(rule->args)];
+		for (uint32_t j = 0; j < rule->n_args; j++)
+			cmp[j] = (struct scmp_arg_cmp){ .arg = rule->args[j].index,
+							.op = (enum scmp_compare)rule->args[j].op,
+							.datum_a = rule->args[j].value,
+							.datum_b = rule->args[j].value_two };
+		int r = seccomp_rule_add_array(ctx, rule->action, nr, rule->n_args, cmp);
+		if (r < 0)
+			die("seccomp", -r, "add the rule #%u for syscall %s (action 0x%x, %u conditions)", i, rule->name,
+			    rule->action, rule->n_args);
+	}
+	if (n_unknown && report_fd >= 0) {
+		char msg[1024];
+		snprintf(msg, sizeof(msg), "seccomp: ignored %u syscall name%s unknown to libseccomp %u.%u.%u: %s", n_unknown,
+			 n_unknown == 1 ? "" : "s", seccomp_version()->major, seccomp_version()->minor,
+			 seccomp_version()->micro, unknown);
+		if (send_warning(report_fd, msg) < 0)
+			die("seccomp", errno, "report a warning");
+	}
+	return ctx;
+}
+
+bool seccomp_load_early(const struct process_plan *pp) { return !pp->no_new_privileges; }
+
+void seccomp_load_filter(void *filter)
+{
+	if (!filter)
+		return;
+	int r = seccomp_load((scmp_filter_ctx)filter);
+	if (r < 0)
+		die("seccomp", -r, "load the filter");
+	/* The context stays allocated: nothing may run between here and execve that is not needed. */
+}
