@@ -10,15 +10,17 @@ import { createCgroupManager, detectLayout, loadCgroupManager, statsToJSON, type
 const read = (dir: string, file: string): string => readFileSync(join(dir, file), 'utf8').trim();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-type Gated = ChildProcess & { go(): void; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> };
+type Gated = ChildProcess & { go(): void; text(): string; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> };
 /** A shell that waits for a line on stdin before running `script`, so it can be put in a cgroup first. */
 function gated(script: string): Gated {
   const c = spawn('sh', ['-c', `read _go; ${script}`], { stdio: ['pipe', 'pipe', 'pipe'] }) as Gated;
   let out = '';
   c.stdout!.on('data', (d) => (out += d));
   c.stderr!.on('data', (d) => (out += d));
-  c.done = new Promise((resolve) => c.on('exit', (code, signal) => resolve({ code, signal, out })));
+  // 'close', not 'exit': all output has arrived (children holding the pipes are gone too).
+  c.done = new Promise((resolve) => c.on('close', (code, signal) => resolve({ code, signal, out })));
   c.go = () => c.stdin!.end('go\n');
+  c.text = () => out;
   return c;
 }
 
@@ -134,6 +136,7 @@ if (v2Host()) {
     await waitFor('a refused fork', () => /^max [1-9]/m.test(read(dir, 'pids.events')));
     const before = m.pids().length;
     t.ok(before > 0 && before <= 4, `1 to 4 tasks (${before})`);
+    await waitFor('the shell to report it', () => /fork|Resource temporarily unavailable/i.test(c.text()) || c.exitCode !== null);
     m.killAll('SIGKILL');
     await waitFor('the cgroup to empty', () => m.pids().length === 0);
     t.pass('killAll (cgroup.kill) emptied the cgroup');

@@ -11,13 +11,15 @@ const read = (dir: string, file: string): string => readFileSync(join(dir, file)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A shell that waits for a line on stdin before running `script`, so it can be put in a cgroup first. */
-function gated(script: string): ChildProcess & { go(): void; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> } {
-  const c = spawn('sh', ['-c', `read _go; ${script}`], { stdio: ['pipe', 'pipe', 'pipe'] }) as ChildProcess & { go(): void; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> };
+function gated(script: string): ChildProcess & { go(): void; text(): string; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> } {
+  const c = spawn('sh', ['-c', `read _go; ${script}`], { stdio: ['pipe', 'pipe', 'pipe'] }) as ChildProcess & { go(): void; text(): string; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> };
   let out = '';
   c.stdout!.on('data', (d) => (out += d));
   c.stderr!.on('data', (d) => (out += d));
-  c.done = new Promise((resolve) => c.on('exit', (code, signal) => resolve({ code, signal, out })));
+  // 'close', not 'exit': all output has arrived (children holding the pipes are gone too).
+  c.done = new Promise((resolve) => c.on('close', (code, signal) => resolve({ code, signal, out })));
   c.go = () => c.stdin!.end('go\n');
+  c.text = () => out;
   return c;
 }
 
@@ -191,6 +193,7 @@ if (haveRoot(t)) {
     t.pass('the kernel counted refused forks (pids.events)');
     const count = m.pids().length;
     t.ok(count <= 5, `at most 5 tasks (${count})`);
+    await waitFor('the shell to report it', () => /fork|Resource temporarily unavailable/i.test(c.text()) || c.exitCode !== null);
     m.killAll('SIGKILL');
     await waitFor('the cgroup to empty', () => m.pids().length === 0);
     const r = await c.done;
