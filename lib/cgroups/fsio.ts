@@ -1,6 +1,6 @@
 // The only module that touches cgroupfs files. Every write is one open(O_WRONLY) + one write(2),
 // because cgroupfs treats each write as one command (devices.allow, io.max, rdma.max lines).
-import { closeSync, constants, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, statfsSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { errnoCode, opError, writeError } from './errors.js';
 
@@ -58,6 +58,23 @@ export function fileExists(path: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+const CGROUP_SUPER_MAGIC = 0x27e0eb;
+const CGROUP2_SUPER_MAGIC = 0x63677270;
+
+/**
+ * Whether `path` is a directory on a cgroup filesystem: 'missing' if it does not exist. destroy()
+ * checks this before removing anything, so a corrupted state file cannot make it rmdir elsewhere.
+ */
+export function onCgroupfs(path: string): 'yes' | 'no' | 'missing' {
+  try {
+    const t = statfsSync(path).type;
+    return t === CGROUP_SUPER_MAGIC || t === CGROUP2_SUPER_MAGIC ? 'yes' : 'no';
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return 'missing';
+    throw opError('statfs', path, e);
   }
 }
 

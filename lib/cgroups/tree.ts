@@ -2,7 +2,7 @@
 // destroy() removes exactly those (plus the container's own directories) and nothing else.
 import { posix } from 'node:path';
 import { CgroupError } from './api.js';
-import { mkdirOnce, removeCgroupTree, rmdirRetry } from './fsio.js';
+import { mkdirOnce, onCgroupfs, removeCgroupTree, rmdirRetry } from './fsio.js';
 
 export interface ChainHooks {
   /** Called with each existing or new directory from the mount point's child down to `leaf`'s parent, before its child is made. */
@@ -56,6 +56,9 @@ export function destroyTree(leaves: string[], created: string[]): void {
   const errors: string[] = [];
   for (const leaf of uniqueLeaves) {
     try {
+      const where = onCgroupfs(leaf);
+      if (where === 'missing') continue;
+      if (where === 'no') throw new CgroupError(`cgroup: refusing to remove ${leaf}: not a cgroup directory`);
       removeCgroupTree(leaf);
     } catch (e) {
       errors.push((e as Error).message);
@@ -66,6 +69,7 @@ export function destroyTree(leaves: string[], created: string[]): void {
     .sort((a, b) => b.split('/').length - a.split('/').length);
   for (const dir of parents) {
     try {
+      if (onCgroupfs(dir) !== 'yes') continue;
       rmdirRetry(dir, { ifEmpty: true });
     } catch (e) {
       errors.push((e as Error).message);

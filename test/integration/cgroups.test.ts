@@ -2,7 +2,8 @@
 // with real processes in them: values are read back from cgroupfs and effects are observed.
 import t, { type Test } from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CgroupError, createCgroupManager, detectLayout, loadCgroupManager, statsToJSON, type CgroupManager } from '../../lib/cgroups/index.js';
 import { haveRoot } from '../helpers/tsrc.js';
@@ -157,6 +158,15 @@ if (haveRoot(t)) {
     await waitFor('sleep to leave', () => m.pids().length === 0);
     t.same(destroyAndList(again), [], 'every created directory is gone, parents included');
     t.doesNotThrow(() => again.destroy(), 'destroying twice is fine');
+  });
+
+  t.test('destroy refuses paths that are not cgroups', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsrc-notcg-'));
+    mkdirSync(join(dir, 'empty'));
+    const m = loadCgroupManager('v2', { '': dir }, [join(dir, 'empty')]);
+    t.throws(() => m.destroy(), { message: `cgroup: refusing to remove ${dir}: not a cgroup directory` });
+    t.ok(existsSync(join(dir, 'empty')), 'nothing removed');
+    rmSync(dir, { recursive: true });
   });
 
   t.test('destroy keeps parents it did not create', async (t) => {
