@@ -6,7 +6,8 @@
 import t, { type Test } from 'tap';
 import { readFileSync, readlinkSync, mkdirSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { PrivateContainerd } from './env/containerd.js';
+import { DEFAULT_RUNC_ROOT, PrivateContainerd } from './env/containerd.js';
+import { reapStale } from './env/stale.js';
 import { buildBusyboxArchive, IMAGE_REF, USER_UID } from './env/image.js';
 import { alive, cgroupDirs, cgroupPids, entries, mountsUnder, shimPids } from './env/leftovers.js';
 import { frozen, limitsOf, oomKills } from './env/cgroupfs.js';
@@ -26,9 +27,6 @@ const TSRC_TODO: Record<string, string> = {
   'exec user and cwd': 'exec not implemented',
 };
 
-/** Where containerd's shim puts a runtime's state when the caller gives no --runc-root. */
-const DEFAULT_RUNC_ROOT = '/run/containerd/runc';
-
 interface Ctx {
   rt: Runtime;
   /** --runc-root for this runtime: its state lives in <root>/<namespace>/<id>. */
@@ -40,13 +38,14 @@ interface Ctx {
 }
 
 if (prerequisites(t, CALLER_PACKAGES.containerd)) {
+  // Both runtimes, every scenario, on a busy 2-core VM: bound the whole file explicitly.
+  t.setTimeout(540_000);
   const ctd = new PrivateContainerd();
   const ns = ctd.namespace;
   let seq = 0;
 
   t.teardown(async () => {
     const problems = await ctd.teardown();
-    rmSync(join(DEFAULT_RUNC_ROOT, ns), { recursive: true, force: true });
     cleanupRunScratch();
     if (problems.length) console.error(`# containerd teardown had to clean up: ${problems.join('; ')}`);
   });
@@ -567,6 +566,7 @@ if (prerequisites(t, CALLER_PACKAGES.containerd)) {
   let ready = false;
   await t.test('setup: private containerd and the busybox image', async (t) => {
     checkTodoTable(t, scenarios, TSRC_TODO);
+    for (const d of await reapStale('tsrc-ctd-', 'tsrc-conf-io-')) t.comment(`cleaned up after an earlier run that died: ${d}`);
     // A user namespace's root must be able to reach the bundle and rootfs below the temp dir.
     await run('chmod', ['0711', ctd.dir]);
     await ctd.start();

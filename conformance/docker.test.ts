@@ -6,6 +6,7 @@ import t, { type Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PrivateContainerd } from './env/containerd.js';
+import { reapStale } from './env/stale.js';
 import { PrivateDockerd } from './env/dockerd.js';
 import { buildBusyboxArchive, IMAGE_TAG, USER_UID } from './env/image.js';
 import { alive, cgroupDirs, cgroupPids, entries, shimPids } from './env/leftovers.js';
@@ -33,6 +34,8 @@ interface Ctx {
 }
 
 if (prerequisites(t, CALLER_PACKAGES.docker)) {
+  // Both runtimes, every scenario, on a busy 2-core VM: bound the whole file explicitly.
+  t.setTimeout(300_000);
   const ctd = new PrivateContainerd();
   const rts = runtimes();
   const dockerd = new PrivateDockerd(ctd, Object.fromEntries(rts.map((rt) => [dockerName(rt), rt.binary])));
@@ -208,6 +211,7 @@ if (prerequisites(t, CALLER_PACKAGES.docker)) {
   let ready = false;
   await t.test('setup: private containerd, dockerd and the busybox image', async (t) => {
     checkTodoTable(t, scenarios, TSRC_TODO);
+    for (const d of await reapStale('tsrc-ctd-', 'tsrc-conf-io-')) t.comment(`cleaned up after an earlier run that died: ${d}`);
     await ctd.start();
     await dockerd.start();
     const archive = buildBusyboxArchive(join(ctd.dir, 'image-work'), join(ctd.dir, 'busybox.tar'));

@@ -14,6 +14,7 @@ import { alive, cgroupDirs, cgroupPids, entries, processes, removeCgroupTrees } 
 import { memoryCgroupOf } from './env/cgroupfs.js';
 import { CALLER_PACKAGES, prerequisites } from './env/packages.js';
 import { PrivatePodman } from './env/podman.js';
+import { reapStale } from './env/stale.js';
 import { cleanupRunScratch, describe, waitUntil, type RunOptions } from './env/run.js';
 import { checkTodoTable, runScenarios, runtimes, slug, type Runtime, type Scenario } from './env/scenario.js';
 
@@ -40,6 +41,8 @@ interface Ctx {
 }
 
 if (prerequisites(t, CALLER_PACKAGES.podman)) {
+  // Both runtimes, every scenario, on a busy 2-core VM: bound the whole file explicitly.
+  t.setTimeout(300_000);
   const pm = new PrivatePodman();
   let seq = 0;
 
@@ -156,6 +159,7 @@ if (prerequisites(t, CALLER_PACKAGES.podman)) {
   let ready = false;
   await t.test('setup: private podman and the busybox image', async (t) => {
     checkTodoTable(t, scenarios, TSRC_TODO);
+    for (const d of await reapStale('tsrc-pod-', 'tsrc-conf-io-')) t.comment(`cleaned up after an earlier run that died: ${d}`);
     const archive = buildBusyboxArchive(join(pm.dir, 'image-work'), join(pm.dir, 'busybox.tar'));
     const r = await pm.podman(['load', '-i', archive]);
     t.equal(r.status, 0, `podman load: ${describe(r)}`);

@@ -8,9 +8,12 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { join } from 'node:path';
 import { alive, cgroupPids, mountsUnder, removeCgroupTrees, shimPids, shimSocket } from './leftovers.js';
 import { run, sleep, waitUntil, type RunOptions, type RunResult } from './run.js';
+import { markOwner } from './owner.js';
 
 export const CONTAINERD = '/usr/bin/containerd';
 export const CTR = '/usr/bin/ctr';
+/** Where the shim keeps a runtime's state when the caller sets no root (ctr --uidmap/--no-pivot). */
+export const DEFAULT_RUNC_ROOT = '/run/containerd/runc';
 
 export class PrivateContainerd {
   readonly dir: string;
@@ -39,6 +42,8 @@ export class PrivateContainerd {
     this.namespace = namespace;
     for (const d of [this.root, this.state, join(this.opt, 'bin'), this.tmp, this.fifoDir]) mkdirSync(d, { recursive: true });
     writeFileSync(join(this.dir, 'config.toml'), this.config());
+    // If this process dies without teardown, the next run cleans up (conformance/env/stale.ts).
+    markOwner(this.dir, [`/${namespace}`, `/${namespace}-docker`], [join(DEFAULT_RUNC_ROOT, namespace)]);
   }
 
   private config(): string {
@@ -63,7 +68,8 @@ export class PrivateContainerd {
   async start(): Promise<void> {
     if (this.proc) throw new Error('containerd already started');
     const log = openSync(this.logPath, 'a');
-    const proc = spawn(CONTAINERD, ['--config', join(this.dir, 'config.toml')], {
+    // setpriv: containerd dies with the test process even if no teardown runs.
+    const proc = spawn('setpriv', ['--pdeathsig', 'KILL', '--', CONTAINERD, '--config', join(this.dir, 'config.toml')], {
       stdio: ['ignore', log, log],
       env: { ...process.env, TMPDIR: this.tmp },
     });
@@ -181,6 +187,7 @@ export class PrivateContainerd {
       await waitUntil(() => cgroupPids(parent).length === 0, 5000);
       for (const d of removeCgroupTrees(parent)) problems.push(`cgroup ${d} could not be removed`);
     }
+    rmSync(join(DEFAULT_RUNC_ROOT, this.namespace), { recursive: true, force: true });
     rmSync(this.dir, { recursive: true, force: true });
     return problems;
   }

@@ -58,7 +58,8 @@ export class PrivateDockerd {
       ...Object.entries(this.runtimes).flatMap(([name, path]) => ['--add-runtime', `${name}=${path}`]),
     ];
     const log = openSync(this.logPath, 'a');
-    const proc = spawn(DOCKERD, args, { stdio: ['ignore', log, log], env: { ...process.env, TMPDIR: this.containerd.tmp } });
+    // setpriv: dockerd dies with the test process even if no teardown runs.
+    const proc = spawn('setpriv', ['--pdeathsig', 'KILL', '--', DOCKERD, ...args], { stdio: ['ignore', log, log] });
     closeSync(log);
     this.proc = proc;
     this.exited = new Promise((resolve) => proc.on('exit', () => resolve()));

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { mountsUnder } from './leftovers.js';
 import { run, type RunOptions, type RunResult } from './run.js';
+import { markOwner } from './owner.js';
 
 export const PODMAN = '/usr/bin/podman';
 export const CONMON = '/usr/bin/conmon';
@@ -23,6 +24,7 @@ export class PrivatePodman {
     this.dir = mkdtempSync('/tmp/tsrc-pod-');
     this.cgroupParent = `/${name}-podman`;
     for (const d of ['graph', 'runroot', 'tmp', 'net', 'vol', 'imgtmp']) mkdirSync(join(this.dir, d), { recursive: true });
+    markOwner(this.dir, [this.cgroupParent]);
   }
 
   /** Global podman flags that keep all state private. */

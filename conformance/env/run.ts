@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { markOwner } from './owner.js';
 
 export interface RunResult {
   /** Exit status; 137 when the bound `timeout -s KILL` killed the program. */
@@ -30,7 +31,10 @@ export interface RunOptions {
 
 let scratch: string | undefined;
 function scratchDir(): string {
-  scratch ??= mkdtempSync('/tmp/tsrc-conf-io-');
+  if (!scratch) {
+    scratch = mkdtempSync('/tmp/tsrc-conf-io-');
+    markOwner(scratch);
+  }
   return scratch;
 }
 
