@@ -1,6 +1,7 @@
 // features.md: what this build of tsrc implements, honestly (only what works today is listed).
 import { CAPABILITIES } from '../plan/capabilities.js';
 import { PROPAGATION_OPTIONS } from '../plan/mount-options.js';
+import { SECCOMP_FEATURES } from '../plan/seccomp.js';
 import { VERSION } from './version.js';
 import type { GlobalArgs } from './main.js';
 
@@ -17,10 +18,10 @@ export function features(): Record<string, unknown> {
     hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
     mountOptions: MOUNT_OPTIONS,
     linux: {
-      namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'uts'],
+      namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'user', 'uts'],
       capabilities: [...CAPABILITIES],
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
-      seccomp: { enabled: false },
+      seccomp: { enabled: true, ...SECCOMP_FEATURES, supportedFlags: SECCOMP_FEATURES.knownFlags.filter((f) => !f.endsWith('WAIT_KILLABLE_RECV')) },
       apparmor: { enabled: false },
       selinux: { enabled: false },
       intelRdt: { enabled: false },

@@ -8,6 +8,7 @@ import { capMask } from './capabilities.js';
 import { DEFAULT_SYMLINKS, deviceSteps } from './devices.js';
 import { BIND_REMOUNT_MASK, MS, PROPAGATION_OPTIONS, parseMountOptions } from './mount-options.js';
 import { RLIMITS, rlimitValue } from './rlimits.js';
+import { seccompPlan } from './seccomp.js';
 import type { Hook, MountStep, NamespaceJoin, Plan, ProcessPlan } from './types.js';
 import { NS_FLAGS } from './types.js';
 
@@ -202,5 +203,6 @@ export function buildPlan(spec: Spec, ctx: PlanContext): Plan {
     hooksBeforePivot: [h.prestart, h.createRuntime, h.createContainer].some((l) => (l?.length ?? 0) > 0),
     startContainerHooks: hookSteps(h.startContainer),
     waitForExit: ctx.waitForExit,
+    seccomp: seccompPlan(linux.seccomp, ctx.warn),
   };
 }

@@ -3,7 +3,7 @@ import t from 'tap';
 import { closeSync, existsSync, openSync, readFileSync, readlinkSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { Harness, TSRC, haveRoot } from '../helpers/tsrc.js';
+import { Harness, REPO, TSRC, haveRoot } from '../helpers/tsrc.js';
 import { validateFeatures, validateState } from '../../lib/spec/validate-output.js';
 // @ts-expect-error: plain ESM script without types
 import { makeBundle } from '../../scripts/make-bundle.mjs';
@@ -151,6 +151,29 @@ if (haveRoot(t)) {
     t.equal(r.status, 0, r.stderr);
     const lines = r.stdout.trim().split('\n').map((l) => l.trim().replace(/\s+/g, ' '));
     t.same(lines, ['0', '0 200000 65536', '0 200000 65536', 'null-ok', 'rootfs-ok', 'userns']);
+  });
+
+  t.test('seccomp: errno rules, kill, and Docker\'s default profile', async (t) => {
+    const deny = await bundle('mkdir /tmp/x; grep Seccomp: /proc/self/status', (c) => {
+      c.root.readonly = false;
+      c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }] };
+    });
+    const r = run(deny);
+    t.equal(r.status, 0, r.stderr);
+    t.match(r.stderr, /Operation not permitted/);
+    t.match(r.stdout, /Seccomp:\s+2/);
+    const kill = await bundle('uname -a', (c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['uname'], action: 'SCMP_ACT_KILL' }] }));
+    t.equal(run(kill).status, 128 + 31, 'killed by SIGSYS');
+    const docker = JSON.parse(readFileSync(join(REPO, 'test/fixtures/configs/docker.json'), 'utf8')).linux.seccomp;
+    const d = await bundle('echo ok; id -u', (c) => (c.linux.seccomp = docker));
+    const dr = run(d);
+    t.equal(dr.status, 0, dr.stderr);
+    t.equal(dr.stdout, 'ok\n0\n');
+    const bad = await bundle('true', (c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_BOGUS' }));
+    const br = h.tsrc(['create', '--bundle', bad.dir, bad.id]);
+    t.equal(br.status, 1);
+    t.match(br.stderr, /seccomp/);
+    t.same(h.leftovers(bad.id, bad.cgroupsPath), []);
   });
 
   t.test('state and features output conform to our schemas', async (t) => {
