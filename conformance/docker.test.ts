@@ -19,7 +19,6 @@ import { checkTodoTable, runScenarios, runtimes, slug, type Runtime, type Scenar
 // tsrc todo marks: scenario → the missing feature. Remove a line when the feature lands.
 // ---------------------------------------------------------------------------------------------
 const TSRC_TODO: Record<string, string> = {
-  'default seccomp profile': 'seccomp not implemented (linux.seccomp is ignored)',
   exec: 'exec not implemented',
   'exec with tty': 'exec and terminals not implemented',
 };

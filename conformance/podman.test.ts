@@ -23,7 +23,6 @@ import { checkTodoTable, runScenarios, runtimes, slug, type Runtime, type Scenar
 // ---------------------------------------------------------------------------------------------
 const TSRC_TODO: Record<string, string> = {
   exec: 'exec not implemented',
-  'default seccomp profile': 'seccomp not implemented (linux.seccomp is ignored)',
 };
 
 /** The image as podman names an archive's RepoTags entry without a registry. */

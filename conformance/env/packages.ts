@@ -6,10 +6,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 
 /** Debian packages each caller needs. */
+// util-linux gives setpriv (daemons die with the test) and bsdutils gives script (a pty for -t).
 export const CALLER_PACKAGES = {
-  containerd: ['containerd', 'runc', 'busybox-static', 'util-linux'],
-  docker: ['docker.io', 'containerd', 'runc', 'busybox-static'],
-  podman: ['podman', 'conmon', 'runc', 'busybox-static'],
+  containerd: ['containerd', 'runc', 'busybox-static', 'util-linux', 'bsdutils'],
+  docker: ['docker.io', 'containerd', 'runc', 'busybox-static', 'util-linux', 'bsdutils'],
+  podman: ['podman', 'conmon', 'runc', 'busybox-static', 'util-linux'],
 } as const;
 
 const installed = (pkg: string): boolean =>
