@@ -11,6 +11,10 @@ interface Addon {
   pidfdWait(pidfd: number, timeoutMs: number): boolean;
   setChildSubreaper(on: boolean): void;
   mkfifo(path: string, mode: number): void;
+  listenUnix(path: string): number;
+  shutdownSocket(fd: number): void;
+  acceptRecvFd(listenFd: number, timeoutMs: number): Promise<{ fd: number; name: string }>;
+  setWinsize(fd: number, rows: number, cols: number): void;
 }
 
 export const LOCK_SH = 1;
@@ -25,20 +29,25 @@ function load(): Addon {
   return addon;
 }
 
+/** The addon's { errno, syscall } error as node:fs words it; anything else unchanged. */
+function nodeError(e: unknown, detail?: string): unknown {
+  const err = e as Error & { errno?: number; syscall?: string };
+  if (typeof err?.errno !== 'number' || err.errno <= 0) return e;
+  const [code, message] = getSystemErrorMap().get(-err.errno) ?? [`E${err.errno}`, `errno ${err.errno}`];
+  const out = new Error(`${code}: ${message}, ${err.syscall}${detail ? ` '${detail}'` : ''}`) as NodeJS.ErrnoException;
+  out.code = code;
+  out.errno = -err.errno;
+  out.syscall = err.syscall;
+  if (detail) out.path = detail;
+  return out;
+}
+
 /** Rethrows the addon's { errno, syscall } errors the way node:fs does. */
 function call<T>(fn: () => T, detail?: string): T {
   try {
     return fn();
   } catch (e) {
-    const err = e as Error & { errno?: number; syscall?: string };
-    if (typeof err.errno !== 'number' || err.errno <= 0) throw e;
-    const [code, message] = getSystemErrorMap().get(-err.errno) ?? [`E${err.errno}`, `errno ${err.errno}`];
-    const out = new Error(`${code}: ${message}, ${err.syscall}${detail ? ` '${detail}'` : ''}`) as NodeJS.ErrnoException;
-    out.code = code;
-    out.errno = -err.errno;
-    out.syscall = err.syscall;
-    if (detail) out.path = detail;
-    throw out;
+    throw nodeError(e, detail);
   }
 }
 
@@ -69,4 +78,32 @@ export function setChildSubreaper(on: boolean): void {
 /** mkfifo(3) with exactly `mode` (the umask is not applied). */
 export function mkfifo(path: string, mode: number): void {
   call(() => load().mkfifo(path, mode), path);
+}
+
+/** A close-on-exec unix stream socket bound to path and listening; close it with fs.closeSync. */
+export function listenUnix(path: string): number {
+  return call(() => load().listenUnix(path), path);
+}
+
+/** Makes a pending acceptRecvFd on this listening socket fail with ECANCELED. */
+export function shutdownSocket(fd: number): void {
+  call(() => load().shutdownSocket(fd));
+}
+
+/**
+ * Accepts one connection on listenFd (in the thread pool) and receives one message carrying an
+ * fd (SCM_RIGHTS); the payload is returned as name. Rejects with ETIMEDOUT after timeoutMs
+ * (negative: no limit) and ECANCELED after shutdownSocket. The fd is close-on-exec.
+ */
+export async function acceptRecvFd(listenFd: number, timeoutMs: number): Promise<{ fd: number; name: string }> {
+  try {
+    return await load().acceptRecvFd(listenFd, timeoutMs);
+  } catch (e) {
+    throw nodeError(e);
+  }
+}
+
+/** TIOCSWINSZ on a terminal fd. */
+export function setWinsize(fd: number, rows: number, cols: number): void {
+  call(() => load().setWinsize(fd, rows, cols));
 }

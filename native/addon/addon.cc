@@ -10,8 +10,13 @@
 #include <poll.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef SYS_pidfd_open
@@ -97,6 +102,162 @@ Napi::Value Mkfifo(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+// listenUnix(path) -> fd: a blocking, close-on-exec AF_UNIX stream socket bound to path and listening.
+Napi::Value ListenUnix(const Napi::CallbackInfo &info) {
+  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(info.Env(), "path must be a string");
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  struct sockaddr_un sa = {};
+  sa.sun_family = AF_UNIX;
+  if (path.empty() || path.find('\0') != std::string::npos) throw Napi::TypeError::New(info.Env(), "path must be a non-empty string without NUL");
+  if (path.size() >= sizeof(sa.sun_path)) ThrowErrno(info.Env(), "bind", ENAMETOOLONG);
+  std::memcpy(sa.sun_path, path.data(), path.size());
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) ThrowErrno(info.Env(), "socket", errno);
+  if (bind(fd, reinterpret_cast<struct sockaddr *>(&sa), sizeof(sa)) < 0 || listen(fd, 4) < 0) {
+    int err = errno;
+    close(fd);
+    ThrowErrno(info.Env(), "bind", err);
+  }
+  return Napi::Number::New(info.Env(), fd);
+}
+
+// shutdownSocket(fd): wakes a pending acceptRecvFd on that listening socket (it fails with ECANCELED).
+Napi::Value ShutdownSocket(const Napi::CallbackInfo &info) {
+  int fd = IntArg(info, 0, "fd");
+  if (shutdown(fd, SHUT_RDWR) < 0 && errno != ENOTCONN) ThrowErrno(info.Env(), "shutdown", errno);
+  return info.Env().Undefined();
+}
+
+long long MonotonicMs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<long long>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+// Waits (in the thread pool) for one connection on a listening socket and one message on it
+// carrying an fd with SCM_RIGHTS, as runc's console socket protocol sends it.
+class AcceptRecvFdWorker : public Napi::AsyncWorker {
+ public:
+  AcceptRecvFdWorker(Napi::Env env, int listen_fd, int timeout_ms)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), listen_fd_(listen_fd), timeout_ms_(timeout_ms) {}
+
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    long long deadline = timeout_ms_ >= 0 ? MonotonicMs() + timeout_ms_ : -1;
+    if (!WaitReadable(listen_fd_, deadline, "accept")) return;
+    int conn;
+    do conn = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    while (conn < 0 && errno == EINTR);
+    if (conn < 0) return (void)Fail("accept", errno == EINVAL ? ECANCELED : errno);
+    if (WaitReadable(conn, deadline, "recvmsg")) Receive(conn);
+    close(conn);
+  }
+
+  void OnOK() override {
+    Napi::Object r = Napi::Object::New(Env());
+    r.Set("fd", Napi::Number::New(Env(), fd_));
+    r.Set("name", Napi::String::New(Env(), name_));
+    deferred_.Resolve(r);
+  }
+
+  void OnError(const Napi::Error &) override {
+    Napi::Error e = Napi::Error::New(Env(), std::string(syscall_) + ": " + std::strerror(err_));
+    e.Set("errno", Napi::Number::New(Env(), err_));
+    e.Set("syscall", Napi::String::New(Env(), syscall_));
+    deferred_.Reject(e.Value());
+  }
+
+ private:
+  bool Fail(const char *syscall, int err) {
+    syscall_ = syscall;
+    err_ = err;
+    SetError(syscall);
+    return false;
+  }
+
+  bool WaitReadable(int fd, long long deadline, const char *what) {
+    for (;;) {
+      int timeout = -1;
+      if (deadline >= 0) {
+        long long left = deadline - MonotonicMs();
+        timeout = left > 0 ? static_cast<int>(left) : 0;
+      }
+      struct pollfd pf = {fd, POLLIN, 0};
+      int r = poll(&pf, 1, timeout);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) return Fail("poll", errno);
+      if (r == 0) return Fail(what, ETIMEDOUT);
+      // A shut-down listening socket reports POLLHUP without a connection to accept.
+      if ((pf.revents & POLLHUP) && !(pf.revents & POLLIN)) return Fail(what, ECANCELED);
+      return true;
+    }
+  }
+
+  void Receive(int conn) {
+    char name[4096];
+    union {
+      char buf[CMSG_SPACE(sizeof(int) * 4)];
+      struct cmsghdr align;
+    } u;
+    struct iovec iov = {name, sizeof(name) - 1};
+    struct msghdr mh = {};
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = u.buf;
+    mh.msg_controllen = sizeof(u.buf);
+    ssize_t n;
+    do n = recvmsg(conn, &mh, MSG_CMSG_CLOEXEC);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) return (void)Fail("recvmsg", errno);
+    int got = -1;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+      size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (size_t i = 0; i < count; i++) {
+        int fd;
+        std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+        if (got < 0) got = fd;
+        else close(fd);  // one fd is the protocol; never leak extras
+      }
+    }
+    if (got < 0) return (void)Fail("recvmsg", n == 0 ? ECONNRESET : EBADMSG);
+    if (mh.msg_flags & MSG_CTRUNC) {
+      close(got);
+      return (void)Fail("recvmsg", EMSGSIZE);
+    }
+    fd_ = got;
+    name_.assign(name, static_cast<size_t>(n));
+  }
+
+  Napi::Promise::Deferred deferred_;
+  int listen_fd_, timeout_ms_;
+  int fd_ = -1;
+  std::string name_;
+  const char *syscall_ = "";
+  int err_ = 0;
+};
+
+// acceptRecvFd(listenFd, timeoutMs) -> Promise<{ fd, name }>; timeoutMs < 0 waits forever.
+Napi::Value AcceptRecvFd(const Napi::CallbackInfo &info) {
+  int fd = IntArg(info, 0, "listenFd"), timeout = IntArg(info, 1, "timeoutMs");
+  auto *w = new AcceptRecvFdWorker(info.Env(), fd, timeout);
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+// setWinsize(fd, rows, cols): TIOCSWINSZ.
+Napi::Value SetWinsize(const Napi::CallbackInfo &info) {
+  int fd = IntArg(info, 0, "fd"), rows = IntArg(info, 1, "rows"), cols = IntArg(info, 2, "cols");
+  if (rows < 0 || rows > 0xffff || cols < 0 || cols > 0xffff) throw Napi::RangeError::New(info.Env(), "rows and cols must be 0..65535");
+  struct winsize ws = {};
+  ws.ws_row = static_cast<unsigned short>(rows);
+  ws.ws_col = static_cast<unsigned short>(cols);
+  if (ioctl(fd, TIOCSWINSZ, &ws) < 0) ThrowErrno(info.Env(), "ioctl", errno);
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));
@@ -104,6 +265,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pidfdWait", Napi::Function::New(env, PidfdWait, "pidfdWait"));
   exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper, "setChildSubreaper"));
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo, "mkfifo"));
+  exports.Set("listenUnix", Napi::Function::New(env, ListenUnix, "listenUnix"));
+  exports.Set("shutdownSocket", Napi::Function::New(env, ShutdownSocket, "shutdownSocket"));
+  exports.Set("acceptRecvFd", Napi::Function::New(env, AcceptRecvFd, "acceptRecvFd"));
+  exports.Set("setWinsize", Napi::Function::New(env, SetWinsize, "setWinsize"));
   return exports;
 }
 

@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -153,8 +154,23 @@ static void set_caps(const struct caps *c)
 			die("capabilities", errno, "raise ambient capability %u", cap);
 }
 
+/* runc's fixStdioPermissions: the process's stdio (a pty, pipes) becomes its user's, so it can
+ * reopen /dev/stdout or /proc/self/fd/N. /dev/null stays as it is; an owner or a file system
+ * that will not allow it is no reason to fail. */
+static void stdio_chown(uid_t uid)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		struct stat st;
+		if (fstat(fd, &st) < 0 || st.st_uid == uid || (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)))
+			continue;
+		if (fchown(fd, uid, (gid_t)-1) < 0 && errno != EINVAL && errno != EPERM && errno != EROFS)
+			die("user", errno, "give stdio fd %d to uid %u", fd, uid);
+	}
+}
+
 void identity_apply(const struct process_plan *pp)
 {
+	stdio_chown(pp->uid);
 	if (pp->has_caps) {
 		drop_bounding(pp->caps.bounding);
 		/* Keep the permitted set across the uid change; capset then sets exactly the plan's. */

@@ -10,8 +10,8 @@ void oom_score_adj_apply(const struct process_plan *pp);
 void uts_apply(const struct plan *p);
 void sysctls_apply(const struct plan *p);
 void rlimits_apply(const struct process_plan *pp);
-/* Bounding drop, setgroups/setgid/setuid keeping capabilities, chdir(cwd), then capset and
- * ambient; no_new_privs last. */
+/* stdio to the user, bounding drop, setgroups/setgid/setuid keeping capabilities, chdir(cwd),
+ * then capset and ambient; no_new_privs last. */
 void identity_apply(const struct process_plan *pp);
 
 #endif

@@ -1,16 +1,19 @@
 /* `tsrc-init init <syncfd>`.
  *
  * First stage (the process the runtime spawned, placed in the container's cgroups by then):
- *   read PLAN -> close stray fds -> open the exec fifo -> setns joins (user first, mnt last) -> clone(cloneFlags)
- *   -> write uid/gid maps -> send PID -> let the child go -> supervise: exit 0 when the child is
- *   READY (or, with waitForExit, wait for it and send EXIT).
+ *   read PLAN -> close stray fds -> connect the console socket -> open the exec fifo -> setns
+ *   joins (user first, mnt last) -> clone(cloneFlags) -> write uid/gid maps -> send PID -> let the
+ *   child go -> supervise: exit 0 when the child is READY (or, with waitForExit, wait for it and
+ *   send EXIT).
  * Container init (the clone; pid 1 when a pid namespace was created):
- *   rootfs, mounts, devices, symlinks, [HOOKS ... CONTINUE], uts, sysctls, masked/readonly paths,
- *   root ro, pivot_root, rlimits, identity + caps, umask, exec lookup, READY, exec fifo,
- *   startContainer hooks, execve.
+ *   rootfs, mounts, devices, symlinks, [console], [HOOKS ... CONTINUE], uts, sysctls,
+ *   masked/readonly paths, root ro, pivot_root, seccomp filter built, rlimits, [seccomp loaded],
+ *   identity + caps, umask, exec lookup, READY, exec fifo, startContainer hooks, close fds,
+ *   [seccomp loaded], execve.
  * The two talk over an internal socketpair: the first stage sends one "go" byte; the child
  * answers 'R' after READY or 'E' after reporting an ERROR itself. */
 #include "stages.h"
+#include "console.h"
 #include "devices.h"
 #include "exec.h"
 #include "mounts.h"
@@ -210,7 +213,7 @@ static void check_host_proc(void)
 		die("init", EINVAL, "/proc is not procfs");
 }
 
-static _Noreturn void container_init(const struct plan *p, int status_fd, int sync_fd, int fifo)
+static _Noreturn void container_init(const struct plan *p, int status_fd, int sync_fd, int fifo, int console_sock)
 {
 	char go;
 	const char *hook_state = NULL;
@@ -246,6 +249,15 @@ static _Noreturn void container_init(const struct plan *p, int status_fd, int sy
 	mounts_apply(p, rootfd);
 	devices_apply(p, rootfd);
 	symlinks_apply(p, rootfd);
+	if (p->process.terminal) {
+		/* Still before pivot_root: /proc is the host's (checked above) for reopening the ptmx,
+		 * and /dev/console can be created before the root may turn read-only. */
+		int procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (procfd < 0)
+			die("console", errno, "open /proc");
+		console_setup(&p->process, rootfd, procfd, console_sock, console_target(rootfd));
+		close(procfd);
+	}
 	if (p->hooks_before_pivot) {
 		struct frame f;
 		if (frame_send(sync_fd, MSG_HOOKS, NULL, 0) < 0)
@@ -313,9 +325,13 @@ void init_main(int sync_fd)
 		die("plan", EINVAL, "no mount namespace: the rootfs setup would change the host's mounts");
 	if ((plan.hostname || plan.domainname) && !has_namespace(&plan, CLONE_NEWUTS))
 		die("plan", EINVAL, "no UTS namespace: setting the hostname would change the host's");
-	if (plan.process.terminal)
-		die("terminal", ENOTSUP, "terminals are not supported yet");
+	if (plan.process.terminal && !plan.console_socket)
+		die("plan", EINVAL, "a terminal needs a console socket to send its pty master to");
+	if (plan.console_socket && !plan.process.terminal)
+		die("plan", EINVAL, "a console socket without a terminal");
 	close_stray_fds(3 + plan.preserve_fds, sync_fd);
+	/* Connected here, in the runtime's mount namespace, where the path means what it said. */
+	int console_sock = plan.console_socket ? console_connect(plan.console_socket) : -1;
 	/* Opened here, with the runtime's own credentials and mount namespace, so a container root
 	 * that is not host root (user namespace) needs no access to the fifo or its directory. */
 	int fifo = exec_fifo_open(&plan);
@@ -328,10 +344,11 @@ void init_main(int sync_fd)
 		die("clone", errno, "clone with flags 0x%x", plan.clone_flags);
 	if (pid == 0) {
 		close(sv[0]);
-		container_init(&plan, sv[1], sync_fd, fifo);
+		container_init(&plan, sv[1], sync_fd, fifo, console_sock);
 	}
 	close(sv[1]);
 	close_quiet(fifo); /* only the container init holds the reading end now */
+	close_quiet(console_sock);
 	if (plan.clone_flags & CLONE_NEWUSER)
 		write_id_maps(&plan, pid); /* on failure the child dies by its parent-death signal */
 	if (send_u32(sync_fd, MSG_PID, (uint32_t)pid) < 0)

@@ -15,7 +15,7 @@ export const BUSYBOX = '/bin/busybox';
 export const APPLETS = [
   'sh', 'cat', 'echo', 'ls', 'id', 'hostname', 'domainname', 'sleep', 'true', 'false', 'mount', 'grep',
   'readlink', 'env', 'ps', 'touch', 'mkdir', 'stat', 'test', 'wc', 'pwd', 'umask', 'kill', 'head', 'sed',
-  'uname', 'rm', 'ln', 'seq',
+  'uname', 'rm', 'ln', 'seq', 'tty', 'stty', 'rmdir',
 ];
 
 /** Builds a minimal rootfs in dir: /bin/busybox (static) plus applet symlinks and empty mount points. */

@@ -381,7 +381,8 @@ if (!isRoot) {
     const cases: Array<[string, (p: Plan) => void, RegExp]> = [
       ['no mount ns', (p) => (p.cloneFlags &= ~NS_FLAGS.mount), /^plan: no mount namespace/],
       ['hostname without uts', (p) => (p.cloneFlags &= ~NS_FLAGS.uts), /^plan: no UTS namespace/],
-      ['terminal', (p) => (p.process.terminal = true), /^terminal: terminals are not supported yet: operation not supported$/],
+      ['terminal without a console socket', (p) => (p.process.terminal = true), /^plan: a terminal needs a console socket to send its pty master to: invalid argument$/],
+      ['console socket without a terminal', (p) => (p.consoleSocket = '/nonexistent.sock'), /^plan: a console socket without a terminal: invalid argument$/],
     ];
     for (const [what, mutate, message] of cases) {
       await t.rejects(spawn(f, { plan: plan(f, ['true'], mutate) }), { name: 'InitError', message }, what);
