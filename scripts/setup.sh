@@ -10,7 +10,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 PACKAGES=(cmake g++ make pkg-config libseccomp-dev libcap-dev busybox-static musl-tools
-          runc crun containerd qemu-system-x86 jq iproute2 procps)
+          runc crun containerd docker.io podman conmon qemu-system-x86 jq iproute2 procps time)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
@@ -18,8 +18,14 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "tsrc setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # Packages such as docker.io and containerd would start their daemons on install: the tests
+  # start private instances themselves, so block service starts for the duration.
+  policy=/usr/sbin/policy-rc.d
+  had_policy=false; [ -e "$policy" ] && had_policy=true
+  $had_policy || { printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"; }
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  $had_policy || rm -f "$policy"
 fi
 
 # npm ci only when the lock file changed since the last install (it wipes node_modules).

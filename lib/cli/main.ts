@@ -1,5 +1,6 @@
 // Command-line entry: runc-compatible global flags and subcommands. Each command's code is
 // imported only when that command runs, so a call pays for nothing it does not use.
+import { closeSync, openSync } from 'node:fs';
 import yargs from 'yargs';
 import type { Argv } from 'yargs';
 import { TsrcError } from '../util/errors.js';
@@ -191,7 +192,34 @@ export function normalizeArgs(args: string[]): string[] {
   return out;
 }
 
+/**
+ * The log options, read before yargs runs, so that even an argument error reaches the --log file
+ * that containerd reads back. Like runc, the log file is created on every call.
+ */
+export function earlyLogOptions(args: string[]): { file?: string; format: LogFormat } {
+  let file: string | undefined;
+  let format: LogFormat = 'text';
+  for (let i = 0; i < args.length; i++) {
+    const [flag, inline] = args[i].split(/=(.*)/s, 2);
+    const value = () => (inline !== undefined ? inline : args[++i]);
+    if (flag === '--log') file = value();
+    else if (flag === '--log-format') format = value() === 'json' ? 'json' : 'text';
+    else if (GLOBAL_WITH_VALUE.has(flag)) value();
+    else if (!flag.startsWith('-')) break; // the subcommand: global options come before it
+  }
+  return { file, format };
+}
+
 export async function main(args: string[]): Promise<void> {
+  const early = earlyLogOptions(args);
+  configureLog({ ...early, debug: false });
+  if (early.file) {
+    try {
+      closeSync(openSync(early.file, 'a', 0o644));
+    } catch {
+      // Reported when something is actually logged.
+    }
+  }
   try {
     await buildCli(normalizeArgs(args)).parseAsync();
   } catch (e) {

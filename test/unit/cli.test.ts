@@ -87,3 +87,10 @@ t.test('ps table filtering keeps the header and the container pids', async (t) =
   const out = filterPsTable('UID PID PPID CMD\nroot 1 0 init\nroot 42 1 sleep\n', new Set([42]));
   t.equal(out, 'UID PID PPID CMD\nroot 42 1 sleep\n');
 });
+
+t.test('log options are found before the subcommand, in both spellings', async (t) => {
+  const { earlyLogOptions } = await import('../../lib/cli/main.js');
+  t.same(earlyLogOptions(['--root', '/r', '--log', '/l.json', '--log-format', 'json', 'exec', 'x']), { file: '/l.json', format: 'json' });
+  t.same(earlyLogOptions(['--log=/l', '--log-format=json', 'bogus']), { file: '/l', format: 'json' });
+  t.same(earlyLogOptions(['state', '--log', '/not-global']), { file: undefined, format: 'text' });
+});
