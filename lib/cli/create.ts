@@ -23,6 +23,7 @@ export function createOptions(a: Args, waitForExit: boolean) {
     preserveFds: a['preserve-fds'],
     systemdCgroup: a['systemd-cgroup'],
     waitForExit,
+    ownConsole: waitForExit,
   };
 }
 

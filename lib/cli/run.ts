@@ -21,6 +21,8 @@ export default async function run(a: Args & GlobalArgs): Promise<number> {
     throw e;
   }
   if (a.detach) return 0;
+  const { proxyConsole } = await import('../sys/console.js');
+  const proxy = created.console ? proxyConsole(await created.console.master) : undefined;
   const forward = (sig: NodeJS.Signals) => {
     try {
       process.kill(created.init.pid, sig);
@@ -28,9 +30,15 @@ export default async function run(a: Args & GlobalArgs): Promise<number> {
       /* already exited */
     }
   };
-  for (const s of FORWARDED) process.on(s, forward);
+  // With a terminal, ^C and friends travel through the pty; only the signals a terminal cannot send are forwarded.
+  const forwarded = proxy ? FORWARDED.filter((s) => s !== 'SIGINT' && s !== 'SIGQUIT' && s !== 'SIGWINCH') : FORWARDED;
+  for (const s of forwarded) process.on(s, forward);
   const status = await created.init.exited;
-  for (const s of FORWARDED) process.off(s, forward);
+  if (proxy) {
+    await proxy.done;
+    proxy.close();
+  }
+  for (const s of forwarded) process.off(s, forward);
   if (!a.keep) await deleteContainer(c, true).catch((e: Error) => log.warn(`delete after run: ${e.message}`));
   return status;
 }

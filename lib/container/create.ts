@@ -1,13 +1,14 @@
 // `create`: validate, make the cgroup, start the C init and leave it blocked on the exec fifo.
 // Any failure undoes everything done so far: no state dir, cgroup, mount or process remains.
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import type { CgroupManager } from '../cgroups/api.js';
 import { buildPlan, hookSteps } from '../plan/build-plan.js';
 import { deviceCgroupRules } from '../plan/device-rules.js';
 import type { Spec } from '../spec/types.js';
 import type { InitHandle } from '../sys/api.js';
+import type { ConsoleReceiver } from '../sys/console.js';
 import { TsrcError, errnoCode } from '../util/errors.js';
 import { log } from '../util/log.js';
 import { makeFifo } from './fifo.js';
@@ -29,12 +30,16 @@ export interface CreateOptions {
   systemdCgroup?: boolean;
   /** `run` in the foreground: the init's first stage waits for the container and reports its exit. */
   waitForExit?: boolean;
+  /** `run` in the foreground without --console-socket: receive the pty master ourselves. */
+  ownConsole?: boolean;
 }
 
 export interface Created {
   dir: string;
   state: SavedState;
   init: InitHandle;
+  /** With ownConsole and a terminal: where the pty master arrives. */
+  console?: ConsoleReceiver;
 }
 
 export async function createContainer(o: CreateOptions): Promise<Created> {
@@ -50,9 +55,10 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
   for (const w of checkSemantics(spec)) log.warn(w);
   requireProcess(spec);
   checkRootDirectory(spec, bundle);
-  // Terminals arrive with exec and console sockets; until then, refuse rather than run without a tty.
-  if (o.consoleSocket) throw new TsrcError('--console-socket: terminals are not supported yet');
-  if (spec.process?.terminal) throw new TsrcError('config.json: /process/terminal: terminals are not supported yet');
+  // runc's rules: the pty master must go somewhere, and a console socket needs a terminal.
+  const terminal = spec.process?.terminal === true;
+  if (terminal && !o.consoleSocket && !o.ownConsole) throw new TsrcError('cannot allocate tty if tsrc will detach without setting console socket');
+  if (!terminal && o.consoleSocket) throw new TsrcError('cannot use console socket if tsrc will not detach or allocate tty');
 
   ensureRoot(o.root);
   const dir = containerDir(o.root, o.id);
@@ -117,11 +123,21 @@ async function setUp(o: CreateOptions, spec: Spec, bundle: string, dir: string, 
     owner: userInfo().username,
     annotations: spec.annotations,
     cgroup: { mode: cg.mode, paths: cg.paths, created: cg.created },
+    noNewKeyring: o.noNewKeyring ?? false,
     sharedPidNs: !(linux.namespaces ?? []).some((n) => n.type === 'pid' && !n.path),
     hooks: { poststart: hookSteps(spec.hooks?.poststart), poststop: hookSteps(spec.hooks?.poststop) },
   };
   const stateJson = (status: string, pid: number) => JSON.stringify({ ...publicState(state, 'creating'), status, pid });
   const h = spec.hooks ?? {};
+
+  let console: ConsoleReceiver | undefined;
+  if (spec.process?.terminal && !o.consoleSocket) {
+    const { listenConsole } = await import('../sys/console.js');
+    console = listenConsole();
+    const c = console;
+    undo.push(() => c.close());
+  }
+  plan.consoleSocket = console?.path ?? o.consoleSocket ?? '';
 
   const stdio = [0, 1, 2];
   for (let i = 0; i < (o.preserveFds ?? 0); i++) stdio.push(3 + i);
@@ -153,7 +169,9 @@ async function setUp(o: CreateOptions, spec: Spec, bundle: string, dir: string, 
   if (!st) throw new TsrcError('container init exited during create');
   state.pid = init.pid;
   state.pidStartTime = st.startTime;
+  // exec reads the container's process and seccomp from this copy, as runc keeps its config.
+  writeFileAtomic(join(dir, 'config.json'), JSON.stringify(spec));
   saveState(dir, state);
   if (o.pidFile) writeFileAtomic(resolve(o.pidFile), String(init.pid), 0o644);
-  return { dir, state, init };
+  return { dir, state, init, console };
 }

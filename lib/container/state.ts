@@ -22,6 +22,8 @@ export interface SavedState {
   owner: string;
   annotations?: Record<string, string>;
   cgroup: { mode: 'v1' | 'v2'; paths: Record<string, string>; created: string[] };
+  /** Created with --no-new-keyring: exec'd processes keep the caller's keyring too. */
+  noNewKeyring: boolean;
   /** Whether the init shares the host pid namespace: then kill/delete must signal every cgroup member. */
   sharedPidNs: boolean;
   hooks: { poststart: Hook[]; poststop: Hook[] };

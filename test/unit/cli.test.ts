@@ -1,19 +1,25 @@
 import t from 'tap';
-import { buildCli } from '../../lib/cli/main.js';
+import { buildCli, normalizeArgs } from '../../lib/cli/main.js';
+import { fastParse } from '../../lib/cli/fast-parse.js';
 import { formatLine, rfc3339 } from '../../lib/util/log.js';
 import { parseSignal } from '../../lib/util/signals.js';
 
-// Parse without running handlers: the handlers are what integration tests exercise.
 function parse(args: string[]): Record<string, unknown> {
+  const p = fastParse(args);
+  if (!p) throw new Error(`fast parser refused ${args.join(' ')}`);
+  return { ...p.argv, command: p.command.name };
+}
+
+/** What yargs makes of the same arguments (it only runs for help and errors, but must agree). */
+async function yargsParse(args: string[]): Promise<Record<string, unknown>> {
   let seen: Record<string, unknown> = {};
-  const cli = buildCli(args);
-  // Replace every command handler by capture: yargs runs the matched one.
+  const cli = await buildCli(normalizeArgs(args));
   cli.middleware((argv) => {
     seen = argv;
     throw new Error('__parsed__');
   });
   try {
-    cli.parseSync();
+    await cli.parseAsync();
   } catch (e) {
     if ((e as Error).message !== '__parsed__') throw e;
   }
@@ -57,13 +63,14 @@ t.test('log lines: json exactly {level,msg,time}, time RFC3339', async (t) => {
 });
 
 t.test('ps options after the id and --resources - survive parsing', async (t) => {
-  const { normalizeArgs } = await import('../../lib/cli/main.js');
   t.same(normalizeArgs(['--root', 'ps', 'ps', 'c1', '-o', 'pid']), ['--root', 'ps', 'ps', 'c1', '--', '-o', 'pid']);
   t.same(normalizeArgs(['ps', '--format', 'json', 'c1']), ['ps', '--format', 'json', 'c1']);
   t.same(normalizeArgs(['state', 'ps']), ['state', 'ps']);
   t.same(normalizeArgs(['update', '--resources', '-', 'c1']), ['update', '--resources=-', 'c1']);
-  t.match(parse(normalizeArgs(['update', '-r', '-', 'c1'])), { resources: '-', 'container-id': 'c1' });
-  t.match(parse(normalizeArgs(['ps', 'c1', '-ef'])), { 'container-id': 'c1', '--': ['-ef'] });
+  t.match(await yargsParse(['update', '-r', '-', 'c1']), { resources: '-', 'container-id': 'c1' });
+  t.match(await yargsParse(['ps', 'c1', '-ef']), { 'container-id': 'c1', '--': ['-ef'] });
+  t.match(parse(['update', '-r', '-', 'c1']), { resources: '-', 'container-id': 'c1' });
+  t.match(parse(['ps', 'c1', '-ef']), { 'container-id': 'c1', '--': ['-ef'] });
 });
 
 t.test('update builds LinuxResources from flags over the JSON document', async (t) => {
@@ -93,4 +100,35 @@ t.test('log options are found before the subcommand, in both spellings', async (
   t.same(earlyLogOptions(['--root', '/r', '--log', '/l.json', '--log-format', 'json', 'exec', 'x']), { file: '/l.json', format: 'json' });
   t.same(earlyLogOptions(['--log=/l', '--log-format=json', 'bogus']), { file: '/l', format: 'json' });
   t.same(earlyLogOptions(['state', '--log', '/not-global']), { file: undefined, format: 'text' });
+});
+
+t.test('the fast parser and yargs agree on every well-formed call', async (t) => {
+  const samples = [
+    ['--root', '/r', '--log', '/l', '--log-format', 'json', 'create', '--bundle', '/b', '--pid-file', '/p', '--console-socket', '/s', 'c1'],
+    ['create', '-b', '/b', '--no-pivot', '--no-new-keyring', '--preserve-fds', '3', 'c1'],
+    ['run', '-d', '--keep', 'c1'],
+    ['kill', '--all', 'c1', 'KILL'],
+    ['kill', 'c1'],
+    ['delete', '-f', 'c1'],
+    ['list', '--format', 'json', '-q'],
+    ['update', '--memory', '512m', '--cpu-quota', '-1', '--pids-limit', '10', 'c1'],
+    ['events', '--stats', '--interval', '1s', 'c1'],
+    ['exec', '-t', '-e', 'A=1', '-e', 'B=2', '--user', '1000:1000', '--cwd', '/tmp', '--cap', 'CAP_KILL', 'c1', 'sh', '-c', 'echo -n x'],
+    ['exec', '--process', '/p.json', '--detach', '--pid-file', '/x.pid', 'c1'],
+    ['--systemd-cgroup', '--rootless=false', 'state', 'c1'],
+    ['ps', '--format', 'json', 'c1'],
+    ['spec', '--bundle', '/b'],
+  ];
+  for (const args of samples) {
+    const fast = parse(args);
+    const slow = await yargsParse(args);
+    const keys = Object.keys(fast).filter((k) => k !== 'command');
+    t.same(Object.fromEntries(keys.map((k) => [k, slow[k]])), Object.fromEntries(keys.map((k) => [k, fast[k]])), args.join(' '));
+  }
+});
+
+t.test('the fast parser hands help, unknown flags and missing arguments to yargs', async (t) => {
+  for (const args of [['--help'], ['state', '-h'], ['--version'], ['create', '--bogus', 'c1'], ['state'], ['frobnicate', 'x'], ['kill', 'a', 'b', 'c'], ['list', '--format', 'xml'], ['create', '--preserve-fds', 'x', 'c1'], []]) {
+    t.equal(fastParse(args), null, args.join(' ') || '(nothing)');
+  }
 });

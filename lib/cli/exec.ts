@@ -1,0 +1,48 @@
+import { execInContainer } from '../container/exec.js';
+import { openContainer } from '../container/load.js';
+import { TsrcError } from '../util/errors.js';
+import type { GlobalArgs } from './main.js';
+
+interface Args extends GlobalArgs {
+  'container-id': string;
+  '--'?: Array<string | number>;
+  process?: string;
+  tty: boolean;
+  cwd?: string;
+  env?: string[];
+  user?: string;
+  'additional-gids'?: string[];
+  cap?: string[];
+  'no-new-privs': boolean;
+  'console-socket'?: string;
+  detach: boolean;
+  'pid-file'?: string;
+  'preserve-fds': number;
+  'ignore-paused': boolean;
+  apparmor?: string;
+  'process-label'?: string;
+  cgroup?: string;
+}
+
+export default async function exec(a: Args): Promise<number> {
+  if (a.apparmor) throw new TsrcError('--apparmor: AppArmor is not available on this host');
+  if (a['process-label']) throw new TsrcError('--process-label: SELinux is not available on this host');
+  if (a.cgroup) throw new TsrcError('--cgroup: running an exec in a sub-cgroup is not supported yet');
+  const c = await openContainer(a.root, a['container-id']);
+  return execInContainer(c, {
+    processFile: a.process,
+    args: (a['--'] ?? []).map(String),
+    tty: a.tty,
+    cwd: a.cwd,
+    env: a.env ?? [],
+    user: a.user,
+    additionalGids: a['additional-gids'] ?? [],
+    caps: a.cap ?? [],
+    noNewPrivs: a['no-new-privs'],
+    consoleSocket: a['console-socket'],
+    detach: a.detach,
+    pidFile: a['pid-file'],
+    preserveFds: a['preserve-fds'],
+    ignorePaused: a['ignore-paused'],
+  });
+}
