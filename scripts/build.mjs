@@ -2,7 +2,7 @@
 // Builds everything offline: precompiled schema validators, TypeScript, and the native parts
 // (C init program + N-API addon) with cmake-js against Node's installed headers.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,6 +23,25 @@ const only = process.argv[2]; // optional: ts | native
 if (!only || only === 'ts') {
   if (existsSync(join(root, 'scripts', 'build-validators.mjs'))) run(process.execPath, ['scripts/build-validators.mjs']);
   run(process.execPath, [bin('tsc'), '-p', 'tsconfig.json']);
+  // One file for the CLI: resolving and evaluating ~80 small modules costs more start-up than
+  // parsing one. yargs stays outside: it is loaded only for --help and argument errors.
+  const { buildSync } = await import('esbuild');
+  buildSync({
+    entryPoints: [join(root, 'dist/cli/main.js')],
+    outfile: join(root, 'dist/tsrc.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: ['yargs'],
+    logLevel: 'warning',
+  });
+  // build/tsrc: the same entry with this node's absolute path and the bundle's absolute path, for
+  // callers that run the runtime with a reduced PATH (containerd's shim) or from a copy elsewhere.
+  mkdirSync(join(root, 'build'), { recursive: true });
+  const launcher = join(root, 'build', 'tsrc');
+  writeFileSync(launcher, `#!${process.execPath}\nimport(${JSON.stringify(join(root, 'dist', 'tsrc.mjs'))}).then((m) => m.main(process.argv.slice(2)));\n`, { mode: 0o755 });
+  chmodSync(launcher, 0o755);
 }
 if (!only || only === 'native') {
   need('cmake', 'cmake');
