@@ -20,12 +20,7 @@ import { recordedCalls, writeWrapper } from './env/wrappers.js';
 // tsrc todo marks: scenario → the missing feature. Remove a line when the feature lands (the run
 // prints "PASSES now, the mark can be removed" for a marked scenario that passes).
 // ---------------------------------------------------------------------------------------------
-const TSRC_TODO: Record<string, string> = {
-  tty: 'terminals (--console-socket) not implemented',
-  'exec without tty': 'exec not implemented',
-  'exec with tty': 'exec and terminals not implemented',
-  'exec user and cwd': 'exec not implemented',
-};
+const TSRC_TODO: Record<string, string> = {};
 
 interface Ctx {
   rt: Runtime;

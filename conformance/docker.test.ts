@@ -18,10 +18,7 @@ import { checkTodoTable, runScenarios, runtimes, slug, type Runtime, type Scenar
 // ---------------------------------------------------------------------------------------------
 // tsrc todo marks: scenario → the missing feature. Remove a line when the feature lands.
 // ---------------------------------------------------------------------------------------------
-const TSRC_TODO: Record<string, string> = {
-  exec: 'exec not implemented',
-  'exec with tty': 'exec and terminals not implemented',
-};
+const TSRC_TODO: Record<string, string> = {};
 
 /** Docker's name for each runtime under test (`runc` itself is reserved by dockerd). */
 const dockerName = (rt: Runtime) => `conf-${rt.name}`;

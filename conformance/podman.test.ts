@@ -21,9 +21,7 @@ import { checkTodoTable, runScenarios, runtimes, slug, type Runtime, type Scenar
 // ---------------------------------------------------------------------------------------------
 // tsrc todo marks: scenario → the missing feature. Remove a line when the feature lands.
 // ---------------------------------------------------------------------------------------------
-const TSRC_TODO: Record<string, string> = {
-  exec: 'exec not implemented',
-};
+const TSRC_TODO: Record<string, string> = {};
 
 /** The image as podman names an archive's RepoTags entry without a registry. */
 const IMAGE = 'localhost/tsrc-conformance/busybox:latest';
