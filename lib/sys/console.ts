@@ -6,8 +6,7 @@
 import { closeSync, mkdtempSync, rmSync, write } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ReadStream } from 'node:tty';
-import { acceptRecvFd, listenUnix, setWinsize, shutdownSocket } from './native.js';
+import { acceptRecvFd, listenUnix, pollRead, setWinsize, shutdownSocket } from './native.js';
 
 /** How long to wait for the master by default: containerd's shim waits 30 s too. */
 export const CONSOLE_TIMEOUT_MS = 30_000;
@@ -103,6 +102,9 @@ export interface ConsoleProxy {
   close(): void;
 }
 
+/** How often a read of the master gives up waiting, so close() takes effect. */
+const READ_POLL_MS = 200;
+
 /**
  * Copies stdin to the master and the master to stdout. A TTY stdin is put in raw mode (keys,
  * ^C included, go to the container's terminal, which does its own echo and signals), and a TTY
@@ -120,19 +122,19 @@ export function proxyConsole(master: number, io: ConsoleIO = { stdin: process.st
     stdout.on('resize', resize);
   }
 
-  // Reads through libuv's event loop (a pty master stays a TTY handle); writes go through the
-  // thread pool, so a container that does not read its input cannot block the loop.
-  const reader = new ReadStream(master);
+  // Both directions go through the thread pool: reads until the master says EIO (libuv's own
+  // stream reading would take the slave's hang-up for the end and drop the last output), writes
+  // so that a container that does not read its input cannot block the event loop.
   let closed = false;
-  let writing = 0;
-  let readerGone = false;
+  let busy = 0; // reads and writes in flight: the fd is closed only when none is
+  let fdClosed = false;
   let finish!: () => void;
   const done = new Promise<void>((res) => (finish = res));
 
-  const destroyReader = () => {
-    if (readerGone || writing > 0) return; // never close the fd under an in-flight write
-    readerGone = true;
-    reader.destroy(); // closes master
+  const closeFd = () => {
+    if (fdClosed || busy > 0) return;
+    fdClosed = true;
+    closeSync(master);
   };
   const close = () => {
     if (closed) return;
@@ -141,20 +143,20 @@ export function proxyConsole(master: number, io: ConsoleIO = { stdin: process.st
     stdin.pause();
     if (raw) stdin.setRawMode?.(false);
     if (stdout.isTTY) stdout.removeListener('resize', resize);
-    destroyReader();
+    closeFd();
     finish();
   };
 
   const onInput = (chunk: Buffer | string) => {
     if (closed) return;
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    writing++;
+    busy++;
     stdin.pause();
     const writeAll = (off: number) =>
       write(master, buf, off, buf.length - off, null, (err, n) => {
         if (!err && off + n < buf.length && !closed) return writeAll(off + n);
-        writing--;
-        if (closed) destroyReader();
+        busy--;
+        if (closed) closeFd();
         else if (err) close();
         else stdin.resume();
       });
@@ -163,14 +165,27 @@ export function proxyConsole(master: number, io: ConsoleIO = { stdin: process.st
   stdin.on('data', onInput);
   stdin.resume();
 
-  reader.on('data', (chunk: Buffer) => {
-    if (!stdout.write(chunk)) {
-      reader.pause();
-      stdout.once('drain', () => reader.resume());
+  const readLoop = async () => {
+    while (!closed) {
+      busy++;
+      let chunk: Buffer | null;
+      try {
+        chunk = await pollRead(master, 65536, READ_POLL_MS);
+      } catch {
+        chunk = Buffer.alloc(0); // EIO: every slave fd is closed and the output is all read
+      } finally {
+        busy--;
+      }
+      if (closed) break;
+      if (chunk === null) continue;
+      if (chunk.length === 0) break;
+      if (!stdout.write(chunk)) await new Promise((r) => stdout.once('drain', r));
     }
-  });
-  // EIO is how a pty master reports that the last slave fd was closed: the normal end.
-  reader.on('error', () => close());
-  reader.on('end', () => close());
+    // Let stdout take the last chunk before reporting the end.
+    await new Promise<void>((r) => stdout.write('', () => r()));
+    close();
+    closeFd();
+  };
+  void readLoop();
   return { done, close };
 }

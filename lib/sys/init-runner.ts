@@ -1,6 +1,7 @@
 // Runs the C init (native/init) and speaks the sync protocol with it: spawnInit() creates a
-// container process from a Plan; runInContainer() runs one hook inside a container's
-// namespaces with `tsrc-init enter`. On any failure everything that was started is killed
+// container process from a Plan; spawnExec() runs one more process in a container from an
+// ExecPlan (`tsrc-init exec`); runInContainer() runs one hook inside a container's namespaces
+// with `tsrc-init enter`. On any failure everything that was started is killed
 // before the promise rejects, so a failed create leaves no process (and so no mount) behind.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync } from 'node:fs';
@@ -9,10 +10,10 @@ import { constants as osConstants } from 'node:os';
 import { getSystemErrorMap } from 'node:util';
 import type { Hook } from '../plan/types.js';
 import { NS_FLAGS } from '../plan/types.js';
-import { InitError, type InitHandle, type SpawnInitOptions } from './api.js';
+import { type ExecHandle, InitError, type InitHandle, type SpawnExecOptions, type SpawnInitOptions } from './api.js';
 import { pidfdOpen, pidfdSendSignal, pidfdWait } from './native.js';
 import { initBinaryPath } from './paths.js';
-import { FrameReader, ProtocolError, encodeContinue, encodeEnter, encodeHookState, encodePlan, type InitMessage } from './protocol.js';
+import { FrameReader, ProtocolError, encodeContinue, encodeEnter, encodeExec, encodeHookState, encodePlan, type InitMessage } from './protocol.js';
 
 const SIGKILL = osConstants.signals.SIGKILL;
 /** How long to wait for the sync socket to drain after the first stage exited early. */
@@ -65,17 +66,85 @@ function syncSocket(child: ChildProcess, index: number): Socket {
  */
 export function spawnInit(opts: SpawnInitOptions): Promise<InitHandle> {
   const { plan } = opts;
-  const stdio = opts.stdio ?? [0, 1, 2];
-  if (stdio.length !== 3 + plan.preserveFds)
-    return Promise.reject(new Error(`spawnInit: ${stdio.length} stdio fds given, plan.preserveFds needs ${3 + plan.preserveFds}`));
-  let planFrame: Buffer;
+  let frame: Buffer;
   try {
-    planFrame = encodePlan(plan);
+    frame = encodePlan(plan);
   } catch (e) {
     return Promise.reject(e);
   }
+  return runStage({
+    mode: 'init',
+    what: 'the container',
+    frame,
+    stdio: opts.stdio ?? [0, 1, 2],
+    preserveFds: plan.preserveFds,
+    waitForExit: plan.waitForExit,
+    hooksBeforePivot: plan.hooksBeforePivot,
+    startHooks: plan.startContainerHooks.length > 0,
+    beforeClone: opts.beforeClone,
+    onHooks: opts.onHooks,
+    hookState: opts.hookState,
+    warn: opts.warn,
+  });
+}
+
+/**
+ * Runs one more process in the container whose init is opts.initPid (`tsrc-init exec`): it joins
+ * every namespace of the init that differs from ours, takes the init's root, gets the plan's
+ * attributes as the init got its own, and execs. Resolves once the program runs (its execve
+ * succeeded) and, with plan.detach, once the stage has exited, so the process is already
+ * reparented to our nearest subreaper; without detach, `exited` gives its exit status. Rejects
+ * with InitError for a failure before execve (e.g. `exec: "x": executable file not found in
+ * $PATH`), leaving no process behind.
+ */
+export function spawnExec(opts: SpawnExecOptions): Promise<ExecHandle> {
+  const { plan } = opts;
+  let frame: Buffer;
+  try {
+    frame = encodeExec({ pid: opts.initPid, startTime: opts.initStartTime ?? 0 }, plan);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return runStage({
+    mode: 'exec',
+    what: 'the process',
+    frame,
+    stdio: opts.stdio ?? [0, 1, 2],
+    preserveFds: plan.preserveFds,
+    waitForExit: !plan.detach,
+    hooksBeforePivot: false,
+    startHooks: false,
+    beforeClone: opts.beforeClone,
+    warn: opts.warn,
+  });
+}
+
+interface StageOptions {
+  mode: 'init' | 'exec';
+  /** For messages: "the container", "the process". */
+  what: string;
+  frame: Buffer;
+  stdio: number[];
+  preserveFds: number;
+  waitForExit: boolean;
+  hooksBeforePivot: boolean;
+  startHooks: boolean;
+  beforeClone?(stagePid: number): Promise<void> | void;
+  onHooks?(initPid: number): Promise<void>;
+  hookState?(initPid: number): string;
+  warn?(message: string): void;
+}
+
+/**
+ * Both modes speak the same sequence: PID (the child exists), [HOOKS … CONTINUE], READY (set up;
+ * for exec: running the program), then the stage exits or, with waitForExit, sends EXIT.
+ */
+function runStage(opts: StageOptions): Promise<InitHandle> {
+  const { stdio, what } = opts;
+  if (stdio.length !== 3 + opts.preserveFds)
+    return Promise.reject(new Error(`tsrc-init ${opts.mode}: ${stdio.length} stdio fds given, preserveFds needs ${3 + opts.preserveFds}`));
   const syncIndex = stdio.length;
-  const child = spawn(initBinaryPath(), ['init', String(syncIndex)], {
+  const child = spawn(initBinaryPath(), [opts.mode, String(syncIndex)], {
     stdio: [...stdio, 'pipe'],
     env: {},
     argv0: 'tsrc-init',
@@ -127,7 +196,7 @@ export function spawnInit(opts: SpawnInitOptions): Promise<InitHandle> {
     const succeed = () => {
       if (settled) return;
       settled = true;
-      if (!plan.waitForExit) {
+      if (!opts.waitForExit) {
         exitResolve(-1);
         release();
       }
@@ -170,10 +239,10 @@ export function spawnInit(opts: SpawnInitOptions): Promise<InitHandle> {
           } catch {
             pidfd = undefined; // gone already; the ERROR that follows says why
           }
-          if (plan.startContainerHooks.length) send(encodeHookState(opts.hookState ? opts.hookState(m.pid) : ''));
+          if (opts.startHooks) send(encodeHookState(opts.hookState ? opts.hookState(m.pid) : ''));
           return;
         case 'hooks': {
-          if (!plan.hooksBeforePivot || initPid === undefined) throw new ProtocolError('unexpected HOOKS');
+          if (!opts.hooksBeforePivot || initPid === undefined) throw new ProtocolError('unexpected HOOKS');
           const pid = initPid;
           Promise.resolve()
             .then(() => opts.onHooks?.(pid))
@@ -185,17 +254,17 @@ export function spawnInit(opts: SpawnInitOptions): Promise<InitHandle> {
         case 'ready':
           if (initPid === undefined || ready) throw new ProtocolError('unexpected READY');
           ready = true;
-          if (plan.waitForExit || stageExit) afterStageOrReady();
+          if (opts.waitForExit || stageExit) afterStageOrReady();
           return;
         case 'exit':
-          if (!plan.waitForExit || !ready) throw new ProtocolError('unexpected EXIT');
+          if (!opts.waitForExit || !ready) throw new ProtocolError('unexpected EXIT');
           exitResolve(m.status);
           closePidfd();
           return;
         case 'error': {
           const e = initErrorFromMessage(m);
           if (!ready) fail(e);
-          else if (plan.waitForExit) exitReject(e);
+          else if (opts.waitForExit) exitReject(e);
           return;
         }
         case 'warning':
@@ -210,21 +279,21 @@ export function spawnInit(opts: SpawnInitOptions): Promise<InitHandle> {
         if (stageExit) finishFailure();
         return;
       }
-      if (ready && plan.waitForExit) {
+      if (ready && opts.waitForExit) {
         succeed();
         if (stageExit && (socketEnded || drainTimer === undefined)) {
-          if (!exitSettled) failExited(new InitError('init', 0, `tsrc-init ${describeExit(stageExit.code, stageExit.signal)} without reporting the container's exit`));
+          if (!exitSettled) failExited(new InitError('init', 0, `tsrc-init ${describeExit(stageExit.code, stageExit.signal)} without reporting the exit of ${what}`));
           else release();
         }
         return;
       }
       if (ready && stageExit) {
         if (stageExit.code === 0) succeed();
-        else fail(new InitError('init', 0, `tsrc-init ${describeExit(stageExit.code, stageExit.signal)} after the container was ready`));
+        else fail(new InitError('init', 0, `tsrc-init ${describeExit(stageExit.code, stageExit.signal)} after ${what} was ready`));
         return;
       }
       if (stageExit && (socketEnded || drainTimer === undefined)) {
-        fail(new InitError('init', 0, `tsrc-init ${describeExit(stageExit.code, stageExit.signal)} before the container was ready`));
+        fail(new InitError('init', 0, `tsrc-init ${describeExit(stageExit.code, stageExit.signal)} before ${what} was ready`));
       }
     };
 
@@ -233,7 +302,7 @@ export function spawnInit(opts: SpawnInitOptions): Promise<InitHandle> {
         for (const m of reader.push(chunk)) handle(m);
       } catch (e) {
         if (!ready) fail(e as Error);
-        else if (plan.waitForExit) failExited(e as Error);
+        else if (opts.waitForExit) failExited(e as Error);
       }
     });
     sock.on('end', () => {
@@ -258,7 +327,7 @@ export function spawnInit(opts: SpawnInitOptions): Promise<InitHandle> {
     child.on('exit', (code, signal) => {
       stageExit = { code, signal };
       if (failure) return finishFailure();
-      if (ready && !plan.waitForExit) return afterStageOrReady();
+      if (ready && !opts.waitForExit) return afterStageOrReady();
       // An early exit: its ERROR (or EXIT) may still be in the socket; let it drain first.
       if (socketEnded) return afterStageOrReady();
       drainTimer = setTimeout(() => {
@@ -270,7 +339,7 @@ export function spawnInit(opts: SpawnInitOptions): Promise<InitHandle> {
       Promise.resolve()
         .then(() => opts.beforeClone?.(child.pid as number))
         .then(() => {
-          if (!failure) send(planFrame);
+          if (!failure) send(opts.frame);
         }, fail);
     });
   });

@@ -15,6 +15,7 @@ interface Addon {
   shutdownSocket(fd: number): void;
   acceptRecvFd(listenFd: number, timeoutMs: number): Promise<{ fd: number; name: string }>;
   setWinsize(fd: number, rows: number, cols: number): void;
+  pollRead(fd: number, size: number, timeoutMs: number): Promise<Buffer | null>;
 }
 
 export const LOCK_SH = 1;
@@ -106,4 +107,17 @@ export async function acceptRecvFd(listenFd: number, timeoutMs: number): Promise
 /** TIOCSWINSZ on a terminal fd. */
 export function setWinsize(fd: number, rows: number, cols: number): void {
   call(() => load().setWinsize(fd, rows, cols));
+}
+
+/**
+ * Waits (in the thread pool) up to timeoutMs for fd to be readable, then reads up to size bytes:
+ * null when nothing came in time, an empty Buffer at end of file; rejects with the read's errno
+ * (EIO from a pty master whose slave side is all closed, after its last output was read).
+ */
+export async function pollRead(fd: number, size: number, timeoutMs: number): Promise<Buffer | null> {
+  try {
+    return await load().pollRead(fd, size, timeoutMs);
+  } catch (e) {
+    throw nodeError(e);
+  }
 }

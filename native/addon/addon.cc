@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <vector>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/file.h>
@@ -247,6 +248,70 @@ Napi::Value AcceptRecvFd(const Napi::CallbackInfo &info) {
   return p;
 }
 
+// Waits (in the thread pool) up to timeoutMs for fd to be readable and reads what is there.
+// For a pty master this is the only safe way to find its end: libuv takes POLLHUP after a short
+// read as EOF, but a master's last output can still be on its way then; read() itself keeps
+// returning it and only then fails with EIO.
+class PollReadWorker : public Napi::AsyncWorker {
+ public:
+  PollReadWorker(Napi::Env env, int fd, size_t size, int timeout_ms)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), fd_(fd), timeout_ms_(timeout_ms), buf_(size) {}
+
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    struct pollfd pf = {fd_, POLLIN, 0};
+    int r;
+    do r = poll(&pf, 1, timeout_ms_);
+    while (r < 0 && errno == EINTR);
+    if (r < 0) return Fail("poll", errno);
+    if (r == 0) return;  // timed out: n_ stays -1
+    ssize_t n;
+    do n = read(fd_, buf_.data(), buf_.size());
+    while (n < 0 && errno == EINTR);
+    if (n < 0 && errno == EAGAIN) return;
+    if (n < 0) return Fail("read", errno);
+    n_ = n;
+  }
+
+  void OnOK() override {
+    if (n_ < 0) return deferred_.Resolve(Env().Null());
+    deferred_.Resolve(Napi::Buffer<char>::Copy(Env(), buf_.data(), static_cast<size_t>(n_)));
+  }
+
+  void OnError(const Napi::Error &) override {
+    Napi::Error e = Napi::Error::New(Env(), std::string(syscall_) + ": " + std::strerror(err_));
+    e.Set("errno", Napi::Number::New(Env(), err_));
+    e.Set("syscall", Napi::String::New(Env(), syscall_));
+    deferred_.Reject(e.Value());
+  }
+
+ private:
+  void Fail(const char *syscall, int err) {
+    syscall_ = syscall;
+    err_ = err;
+    SetError(syscall);
+  }
+
+  Napi::Promise::Deferred deferred_;
+  int fd_, timeout_ms_;
+  std::vector<char> buf_;
+  ssize_t n_ = -1;
+  const char *syscall_ = "";
+  int err_ = 0;
+};
+
+// pollRead(fd, size, timeoutMs) -> Promise<Buffer | null>: null when nothing came in time; an
+// empty Buffer at end of file; rejects with the read's errno (EIO: a pty master with no slave).
+Napi::Value PollRead(const Napi::CallbackInfo &info) {
+  int fd = IntArg(info, 0, "fd"), size = IntArg(info, 1, "size"), timeout = IntArg(info, 2, "timeoutMs");
+  if (size <= 0 || size > (1 << 20)) throw Napi::RangeError::New(info.Env(), "size must be 1..1048576");
+  auto *w = new PollReadWorker(info.Env(), fd, static_cast<size_t>(size), timeout);
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
 // setWinsize(fd, rows, cols): TIOCSWINSZ.
 Napi::Value SetWinsize(const Napi::CallbackInfo &info) {
   int fd = IntArg(info, 0, "fd"), rows = IntArg(info, 1, "rows"), cols = IntArg(info, 2, "cols");
@@ -269,6 +334,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("shutdownSocket", Napi::Function::New(env, ShutdownSocket, "shutdownSocket"));
   exports.Set("acceptRecvFd", Napi::Function::New(env, AcceptRecvFd, "acceptRecvFd"));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize, "setWinsize"));
+  exports.Set("pollRead", Napi::Function::New(env, PollRead, "pollRead"));
   return exports;
 }
 

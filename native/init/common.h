@@ -34,6 +34,13 @@ const char *fd_path(int fd, char buf[32]);
 /* Close fd if >= 0, keeping errno. */
 void close_quiet(int fd);
 
+/* Close every fd except stdio, the keep_below-3 preserved ones (3..keep_below-1) and sync_fd. */
+void close_stray_fds(unsigned keep_below, int sync_fd);
+
+/* An O_PATH fd of the runtime's /proc, checked to be procfs: the base for /proc/<pid>/... and
+ * /proc/self/fd/N lookups that must not depend on what is mounted later. */
+int proc_open(const char *step);
+
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

@@ -1,11 +1,13 @@
 /* tsrc-init: the small C half of tsrc. Modes:
  *   tsrc-init init <syncfd>    create a container from the PLAN read on <syncfd>
+ *   tsrc-init exec <syncfd>    run one more process in a running (or created) container (EXEC)
  *   tsrc-init enter <syncfd>   run a program in the namespaces of a running process (ENTER)
  *   tsrc-init dump             decode a PLAN, EXEC or ENTER frame from stdin and print it as JSON
  * The protocol is described in PROTOCOL.md. */
 #include "common.h"
 #include "dump.h"
 #include "enter.h"
+#include "exec_in.h"
 #include "stages.h"
 
 #include <fcntl.h>
@@ -18,7 +20,7 @@
 
 static int usage(void)
 {
-	fputs("usage: tsrc-init init <syncfd> | tsrc-init enter <syncfd> | tsrc-init dump\n"
+	fputs("usage: tsrc-init init <syncfd> | tsrc-init exec <syncfd> | tsrc-init enter <syncfd> | tsrc-init dump\n"
 	      "tsrc-init is started by tsrc; it is not meant to be run by hand.\n",
 	      stderr);
 	return 2;
@@ -54,6 +56,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (argc == 3 && !strcmp(argv[1], "init"))
 		init_main(parse_sync_fd(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "exec"))
+		exec_in_main(parse_sync_fd(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "enter"))
 		enter_main(parse_sync_fd(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "dump"))

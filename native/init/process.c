@@ -34,13 +34,13 @@ void session_apply(const struct plan *p)
 		die("keyring", errno, "join a new session keyring");
 }
 
-void oom_score_adj_apply(const struct process_plan *pp)
+void oom_score_adj_apply(const struct process_plan *pp, int procfd)
 {
 	char buf[16];
 
 	if (!pp->has_oom_score_adj)
 		return;
-	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	int fd = openat(procfd, "self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 	int n = snprintf(buf, sizeof(buf), "%d", pp->oom_score_adj);
 	if (fd < 0 || write_full(fd, buf, (size_t)n) < 0)
 		die("oom_score_adj", errno, "set oom_score_adj to %d", pp->oom_score_adj);

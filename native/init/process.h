@@ -6,7 +6,8 @@
 #include "plan.h"
 
 void session_apply(const struct plan *p);
-void oom_score_adj_apply(const struct process_plan *pp);
+/* procfd: the host's procfs (proc_open), whatever the container mounts on /proc. */
+void oom_score_adj_apply(const struct process_plan *pp, int procfd);
 void uts_apply(const struct plan *p);
 void sysctls_apply(const struct plan *p);
 void rlimits_apply(const struct process_plan *pp);

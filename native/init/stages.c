@@ -20,11 +20,10 @@
 #include "process.h"
 #include "protocol.h"
 #include "seccomp.h"
+#include "supervise.h"
 
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <linux/sched.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,8 +33,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/vfs.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef SYS_clone3
@@ -48,19 +45,6 @@
 #define NS_ALL                                                                                       \
 	(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |  \
 	 CLONE_NEWCGROUP | CLONE_NEWTIME)
-
-/* Close every fd except stdio, the preserved ones and the sync socket. */
-static void close_stray_fds(unsigned keep_below, int sync_fd)
-{
-	unsigned s = (unsigned)sync_fd;
-
-	if (s < keep_below)
-		die("init", EINVAL, "sync fd %d overlaps the %u preserved fds", sync_fd, keep_below - 3);
-	if (s > keep_below && syscall(SYS_close_range, keep_below, s - 1, 0) < 0)
-		die("init", errno, "close stray fds");
-	if (syscall(SYS_close_range, s + 1, ~0U, 0) < 0)
-		die("init", errno, "close stray fds");
-}
 
 static void join_namespaces(const struct plan *p)
 {
@@ -143,76 +127,6 @@ static pid_t clone_child(uint32_t flags)
 	return (pid_t)syscall(SYS_clone, (unsigned long)(flags & ~CLONE_NEWTIME) | SIGCHLD, 0, 0, 0, 0);
 }
 
-static int status_of(int st)
-{
-	return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
-}
-
-static pid_t reap(pid_t pid, int *st)
-{
-	pid_t r;
-
-	do
-		r = waitpid(pid, st, 0);
-	while (r < 0 && errno == EINTR);
-	return r;
-}
-
-/* The first stage after the child is on its way. Never returns. */
-static _Noreturn void supervise(const struct plan *p, pid_t pid, int status_fd, int sync_fd)
-{
-	int st = 0;
-
-	for (;;) {
-		/* POLLRDHUP only on the sync socket: data there is for the child, not for us. */
-		struct pollfd pf[2] = { { status_fd, POLLIN, 0 }, { sync_fd, POLLRDHUP, 0 } };
-		if (poll(pf, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			die("init", errno, "poll");
-		}
-		if (pf[1].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
-			/* The runtime is gone before the container was ready: take it down with us. */
-			kill(pid, SIGKILL);
-			reap(pid, &st);
-			_exit(1);
-		}
-		if (!pf[0].revents)
-			continue;
-		char c = 0;
-		ssize_t n = read(status_fd, &c, 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n == 1 && c == 'R')
-			break;
-		reap(pid, &st);
-		if (n == 1 && c == 'E')
-			_exit(1); /* the child has reported its ERROR */
-		g_report.status_fd = -1;
-		die("init", 0, "container init %s %d before it was ready",
-		    WIFSIGNALED(st) ? "was killed by signal" : "exited with status",
-		    WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
-	}
-	if (!p->wait_for_exit)
-		_exit(0); /* the container init is reparented to the caller's subreaper */
-	close(status_fd);
-	if (reap(pid, &st) < 0)
-		die("init", errno, "wait for the container");
-	send_i32(sync_fd, MSG_EXIT, status_of(st));
-	_exit(0);
-}
-
-static void check_host_proc(void)
-{
-	struct statfs sf;
-
-	/* mount(2) targets are /proc/self/fd/N: /proc must be the real procfs. */
-	if (statfs("/proc", &sf) < 0)
-		die("init", errno, "statfs /proc");
-	if (sf.f_type != PROC_SUPER_MAGIC)
-		die("init", EINVAL, "/proc is not procfs");
-}
-
 static _Noreturn void container_init(const struct plan *p, int status_fd, int sync_fd, int fifo, int console_sock)
 {
 	char go;
@@ -242,22 +156,19 @@ static _Noreturn void container_init(const struct plan *p, int status_fd, int sy
 	mode_t old_umask = umask(0);
 
 	session_apply(p);
-	oom_score_adj_apply(&p->process);
-	check_host_proc();
+	/* mount(2) targets are /proc/self/fd/N until pivot_root: /proc must be the real procfs. */
+	int procfd = proc_open("init");
+	oom_score_adj_apply(&p->process, procfd);
 
 	int rootfd = rootfs_prepare(p);
 	mounts_apply(p, rootfd);
 	devices_apply(p, rootfd);
 	symlinks_apply(p, rootfd);
 	if (p->process.terminal) {
-		/* Still before pivot_root: /proc is the host's (checked above) for reopening the ptmx,
-		 * and /dev/console can be created before the root may turn read-only. */
-		int procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (procfd < 0)
-			die("console", errno, "open /proc");
+		/* Before pivot_root: /dev/console is made before the root may turn read-only. */
 		console_setup(&p->process, rootfd, procfd, console_sock, console_target(rootfd));
-		close(procfd);
 	}
+	close(procfd);
 	if (p->hooks_before_pivot) {
 		struct frame f;
 		if (frame_send(sync_fd, MSG_HOOKS, NULL, 0) < 0)
@@ -355,5 +266,5 @@ void init_main(int sync_fd)
 		die("init", errno, "report PID");
 	if (write_full(sv[0], "g", 1) < 0)
 		die("init", errno, "start the container init");
-	supervise(&plan, pid, sv[0], sync_fd);
+	supervise("container init", pid, sv[0], sync_fd, plan.wait_for_exit, false);
 }

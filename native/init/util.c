@@ -2,9 +2,13 @@
 #include "common.h"
 #include "protocol.h"
 
+#include <fcntl.h>
+#include <linux/magic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 struct report_ctx g_report = { .sync_fd = -1, .status_fd = -1 };
@@ -84,4 +88,28 @@ void close_quiet(int fd)
 	if (fd >= 0)
 		close(fd);
 	errno = saved;
+}
+
+void close_stray_fds(unsigned keep_below, int sync_fd)
+{
+	unsigned s = (unsigned)sync_fd;
+
+	if (s < keep_below)
+		die("init", EINVAL, "sync fd %d overlaps the %u preserved fds", sync_fd, keep_below - 3);
+	if (s > keep_below && syscall(SYS_close_range, keep_below, s - 1, 0) < 0)
+		die("init", errno, "close stray fds");
+	if (syscall(SYS_close_range, s + 1, ~0U, 0) < 0)
+		die("init", errno, "close stray fds");
+}
+
+int proc_open(const char *step)
+{
+	struct statfs sf;
+	int fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || fstatfs(fd, &sf) < 0)
+		die(step, errno, "open /proc");
+	if (sf.f_type != PROC_SUPER_MAGIC)
+		die(step, EINVAL, "/proc is not procfs");
+	return fd;
 }
