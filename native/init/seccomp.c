@@ -1,12 +1,29 @@
 /* libseccomp glue. The C side holds no policy: actions, architectures, operators and flags arrive
  * as libseccomp's own numbers; only syscall names are resolved here, by the library that knows
- * them for every architecture of the filter. */
+ * them for every architecture of the filter.
+ *
+ * libseccomp compiles the filter to BPF right away and is then done with: its rule database is
+ * freed before the init waits for `start` (a Docker profile would otherwise keep ~1 MB resident),
+ * and loading is one seccomp(2) call with the plan's flags, as runc loads its (patched) export. */
 #include "seccomp.h"
 #include "protocol.h"
 
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <malloc.h>
 #include <seccomp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+struct filter {
+	struct sock_fprog prog;
+	uint32_t flags; /* SECCOMP_FILTER_FLAG_*, the plan's bits are the kernel's */
+};
 
 static void set_attr(scmp_filter_ctx ctx, enum scmp_filter_attr attr, uint32_t value, const char *what)
 {
@@ -27,6 +44,35 @@ static void note_unknown(char *buf, size_t size, uint32_t *n, const char *name)
 	(*n)++;
 }
 
+/* Export the BPF libseccomp generated (through a memfd: its export API writes to an fd), then
+ * drop the library's state and give the memory back. */
+static struct filter *compile(scmp_filter_ctx ctx, uint32_t flags)
+{
+	struct filter *f = calloc(1, sizeof(*f));
+	int fd = memfd_create("tsrc-seccomp", MFD_CLOEXEC);
+	struct stat st;
+
+	if (!f || fd < 0)
+		die("seccomp", errno ? errno : ENOMEM, "prepare the filter export");
+	int r = seccomp_export_bpf(ctx, fd);
+	if (r < 0)
+		die("seccomp", -r, "generate the filter");
+	if (fstat(fd, &st) < 0)
+		die("seccomp", errno, "stat the filter");
+	size_t len = (size_t)st.st_size;
+	if (len == 0 || len % sizeof(struct sock_filter) || len / sizeof(struct sock_filter) > BPF_MAXINSNS)
+		die("seccomp", E2BIG, "the filter has %zu bytes; the kernel takes at most %d instructions", len, BPF_MAXINSNS);
+	f->prog.len = (unsigned short)(len / sizeof(struct sock_filter));
+	f->prog.filter = malloc(len);
+	if (!f->prog.filter || pread(fd, f->prog.filter, len, 0) != (ssize_t)len)
+		die("seccomp", errno ? errno : EIO, "read the filter back");
+	close(fd);
+	f->flags = flags;
+	seccomp_release(ctx);
+	malloc_trim(0);
+	return f;
+}
+
 void *seccomp_prepare(const struct seccomp_plan *s, int report_fd)
 {
 	char unknown[768] = "";
@@ -37,16 +83,7 @@ void *seccomp_prepare(const struct seccomp_plan *s, int report_fd)
 	scmp_filter_ctx ctx = seccomp_init(s->default_action);
 	if (!ctx)
 		die("seccomp", EINVAL, "create a filter with default action 0x%x", s->default_action);
-	/* Kernel errors as they are (not libseccomp's -ECANCELED), and no no_new_privs behind the
-	 * plan's back: libseccomp would set it on load otherwise. */
-	set_attr(ctx, SCMP_FLTATR_API_SYSRAWRC, 1, "raw error codes");
-	set_attr(ctx, SCMP_FLTATR_CTL_NNP, 0, "no_new_privs off");
-	if (s->flags & SCF_TSYNC)
-		set_attr(ctx, SCMP_FLTATR_CTL_TSYNC, 1, "SECCOMP_FILTER_FLAG_TSYNC");
-	if (s->flags & SCF_LOG)
-		set_attr(ctx, SCMP_FLTATR_CTL_LOG, 1, "SECCOMP_FILTER_FLAG_LOG");
-	if (s->flags & SCF_SPEC_ALLOW)
-		set_attr(ctx, SCMP_FLTATR_CTL_SSB, 1, "SECCOMP_FILTER_FLAG_SPEC_ALLOW");
+	set_attr(ctx, SCMP_FLTATR_API_SYSRAWRC, 1, "raw error codes"); /* not libseccomp's -ECANCELED */
 	/* A binary tree instead of a linear list for long profiles (Docker's has ~350 names), as
 	 * runc does; an older libseccomp without it is merely slower. */
 	if (s->n_rules > 32)
@@ -88,17 +125,19 @@ void *seccomp_prepare(const struct seccomp_plan *s, int report_fd)
 		if (send_warning(report_fd, msg) < 0)
 			die("seccomp", errno, "report a warning");
 	}
-	return ctx;
+	return compile(ctx, s->flags);
 }
 
 bool seccomp_load_early(const struct process_plan *pp) { return !pp->no_new_privileges; }
 
 void seccomp_load_filter(void *filter)
 {
-	if (!filter)
+	struct filter *f = filter;
+
+	if (!f)
 		return;
-	int r = seccomp_load((scmp_filter_ctx)filter);
-	if (r < 0)
-		die("seccomp", -r, "load the filter");
-	/* The context stays allocated: nothing may run between here and execve that is not needed. */
+	/* no_new_privs is the plan's business (identity_apply): without it the kernel wants
+	 * CAP_SYS_ADMIN, which is why seccomp_load_early exists. */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, f->flags, &f->prog) < 0)
+		die("seccomp", errno, "load the filter (%u instructions, flags 0x%x)", f->prog.len, f->flags);
 }
