@@ -244,11 +244,11 @@ async function fake(t: Tap.Test, o: FakeOptions = {}): Promise<FakeSystemd> {
 }
 
 /** A cgroupfs manager that records what the systemd manager asks of it. */
-function recordingFs(): CgroupManager & { log: string[] } {
+function recordingFs(mode: 'v1' | 'v2' = 'v2'): CgroupManager & { log: string[] } {
   const log: string[] = [];
   return {
     log,
-    mode: 'v2',
+    mode,
     paths: { '': '/sys/fs/cgroup/system.slice/tsrc-c1.scope' },
     created: [],
     warnings: [],
@@ -333,6 +333,21 @@ t.test('start(pid): AUTH EXTERNAL, Hello, AddMatch, Version, StartTransientUnit 
   t.same(f.calls.slice(before).map((c) => c.member), ['Hello', 'AddMatch', 'StopUnit', 'ResetFailedUnit']);
   t.same(f.calls.at(-2)!.body, ['tsrc-c1.scope', 'replace']);
   t.same(fs.log, ['destroy'], 'then the cgroupfs leftovers');
+});
+
+t.test('device rules: systemd enforces them on v2 (no cgroupfs rules there); v1 writes both, as runc', async (t) => {
+  const devices = [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }];
+  for (const mode of ['v2', 'v1'] as const) {
+    const f = await fake(t);
+    const fs = recordingFs(mode);
+    const layout: CgroupLayout = mode === 'v2' ? v2Layout : { mode: 'v1', hybrid: false, v1: new Map([['devices', { mountpoint: '/sys/fs/cgroup/devices', root: '/', own: '/' }]]) };
+    const m = createSystemdManager({ id: 'c1', hostRoot, layout, busAddress: `unix:path=${f.path}`, privateSocket: null, timeoutMs: 2000, fs });
+    m.apply({ devices, pids: { limit: 3 } });
+    await m.start(5);
+    const props = (f.calls.find((c) => c.member === 'StartTransientUnit')!.body[2] as Array<[string, Variant]>).map(([k, v]) => [k, v.value]);
+    t.same(props.filter(([k]) => k.startsWith('Device')), [['DeviceAllow', []], ['DevicePolicy', 'strict'], ['DeviceAllow', [['/dev/char/1:3', 'rwm']]]], `${mode}: DevicePolicy/DeviceAllow sent`);
+    t.same(fs.log[2], `apply ${JSON.stringify(mode === 'v2' ? { pids: { limit: 3 } } : { devices, pids: { limit: 3 } })}`, `${mode}: what cgroupfs writes`);
+  }
 });
 
 t.test('JobRemoved that arrives before the method return is still matched', async (t) => {

@@ -127,6 +127,9 @@ t.test('systemd must be PID 1 (sd_booted: /run/systemd/system is a directory), w
   t.ok(isSystemdManager(m));
   t.throws(() => m.join(1), { message: /^systemd: unit tsrc-c1.scope is not started yet/ }, 'join before start is a clear error');
   t.throws(() => createSystemdManager({ id: 'c1', cgroupsPath: '/abs', hostRoot: root, layout: v2Layout }), { message: /^linux\.cgroupsPath "\/abs": expected the format/ });
+  t.throws(() => createSystemdManager({ id: 'c1', cgroupsPath: 'machine.slice:pod:machine-pod1.slice', hostRoot: root, layout: v2Layout }), {
+    message: 'linux.cgroupsPath "machine.slice:pod:machine-pod1.slice": machine-pod1.slice is a slice, which cannot hold the container\'s processes (systemd refuses PIDs= for slices); name a scope instead, e.g. "machine.slice:pod:machine-pod1"',
+  });
 });
 
 t.test('createCgroupManager({systemd}) and loadCgroupManager(..., {unit})', async (t) => {

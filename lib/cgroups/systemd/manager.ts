@@ -155,7 +155,7 @@ export class SystemdManager implements CgroupManager {
       this.started = true;
       this.fs.create();
       this.fs.join(pid);
-      this.fs.apply(res.resources);
+      this.fs.apply(this.forCgroupfs(res.resources));
       this.pending = undefined;
     } finally {
       sd.close();
@@ -182,10 +182,21 @@ export class SystemdManager implements CgroupManager {
       } finally {
         if (freeze) this.fs.thaw();
       }
-      this.fs.apply(res.resources);
+      this.fs.apply(this.forCgroupfs(res.resources));
     } finally {
       sd.close();
     }
+  }
+
+  /**
+   * What cgroupfs still has to write. On v2 device rules are an eBPF program that systemd attaches
+   * from DevicePolicy/DeviceAllow (the cgroupfs manager has none of its own); on v1 both write
+   * them, as runc does.
+   */
+  private forCgroupfs(r: Resources | undefined): Resources | undefined {
+    if (this.mode !== 'v2' || !r?.devices) return r;
+    const { devices: _, ...rest } = r;
+    return rest;
   }
 
   /**
@@ -250,6 +261,11 @@ export function isSystemdManager(m: CgroupManager): m is SystemdManager {
 export function createSystemdManager(o: SystemdOptions): SystemdManager {
   if (!isRunningSystemd(o.hostRoot)) throw new CgroupError(NOT_RUNNING);
   const unit = parseSystemdCgroupsPath(o.cgroupsPath, o.id);
+  if (unit.kind === 'slice') {
+    // runc only starts a slice without processes (pid -1, for kubelet's pod slices); a container
+    // always has one, and systemd answers PIDs= on a slice with "Cannot set property PIDs".
+    throw new CgroupError(`linux.cgroupsPath ${JSON.stringify(o.cgroupsPath)}: ${unit.unit} is a slice, which cannot hold the container's processes (systemd refuses PIDs= for slices); name a scope instead, e.g. "${unit.slice}:${o.cgroupsPath?.split(':')[1] || 'tsrc'}:${unit.unit.slice(0, -'.slice'.length)}"`);
+  }
   const layout = o.layout ?? detectLayout();
   const paths = systemdPaths(layout, unit.cgroup);
   const fs = o.fs ?? (layout.mode === 'v2' ? new V2Manager(paths, [], layout) : new V1Manager(paths, [], layout));
