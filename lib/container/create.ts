@@ -156,6 +156,7 @@ async function setUp(o: CreateOptions, spec: Spec, bundle: string, dir: string, 
       }
     },
     hookState: (pid) => stateJson('created', pid),
+    warn: (m) => log.warn(m),
   });
   undo.push(() => {
     try {

@@ -166,6 +166,7 @@ export function processPlan(spec: Spec, ctx: PlanContext): ProcessPlan {
     noNewPrivileges: p.noNewPrivileges ?? false,
     oomScoreAdj: p.oomScoreAdj ?? null,
     terminal: p.terminal ?? false,
+    consoleSize: p.consoleSize ? { height: p.consoleSize.height, width: p.consoleSize.width } : null,
   };
 }
 
