@@ -4,7 +4,7 @@ import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Hook as SpecHook, Mount, Namespace, Spec } from '../spec/types.js';
 import { TsrcError } from '../util/errors.js';
-import { capMask } from './capabilities.js';
+import { CAPABILITIES, capMask } from './capabilities.js';
 import { DEFAULT_SYMLINKS, deviceSteps } from './devices.js';
 import { BIND_REMOUNT_MASK, MS, PROPAGATION_OPTIONS, parseMountOptions } from './mount-options.js';
 import { RLIMITS, rlimitValue } from './rlimits.js';
@@ -153,6 +153,14 @@ export function processPlan(spec: Spec, ctx: PlanContext): ProcessPlan {
       }
     : null;
   for (const name of unknown) ctx.warn(`ignoring unknown or unavailable capability "${name}"`);
+  if (caps) {
+    // The kernel raises an ambient capability only if it is permitted and inheritable; runc warns
+    // and carries on for the others (`runc spec` itself asks for ambient caps it cannot have).
+    const possible = caps.permitted & caps.inheritable;
+    const dropped = CAPABILITIES.filter((_, bit) => (caps.ambient & ~possible) & (1n << BigInt(bit)));
+    if (dropped.length) ctx.warn(`can't raise ambient capabilities ${dropped.join(', ')}: not both permitted and inheritable`);
+    caps.ambient &= possible;
+  }
   return {
     args: p.args ?? [],
     env: p.env ?? [],

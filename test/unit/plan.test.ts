@@ -60,6 +60,14 @@ t.test('capabilities: names to bits, unknown ones collected', async (t) => {
   t.same([...unknown], ['CAP_BOGUS']);
 });
 
+t.test('ambient capabilities the kernel cannot raise are dropped with a warning', async (t) => {
+  const c = ctx();
+  const caps = ['CAP_KILL', 'CAP_NET_BIND_SERVICE'];
+  const plan = buildPlan(spec({ process: { user: { uid: 0, gid: 0 }, args: ['sh'], cwd: '/', capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: ['CAP_KILL'], ambient: caps } } }), c);
+  t.equal(plan.process.capabilities?.ambient, 1n << 5n, 'CAP_KILL stays: permitted and inheritable');
+  t.match(c.warnings, [/CAP_NET_BIND_SERVICE/]);
+});
+
 t.test('rlimits: unlimited survives JSON rounding', async (t) => {
   t.equal(rlimitValue(1024), 1024n);
   t.equal(rlimitValue(18446744073709551615), RLIM_INFINITY);
