@@ -20,7 +20,7 @@ export function features(): Record<string, unknown> {
     linux: {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'user', 'uts'],
       capabilities: [...CAPABILITIES],
-      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
+      cgroup: { v1: true, v2: true, systemd: true, systemdUser: false, rdma: true },
       seccomp: { enabled: true, ...SECCOMP_FEATURES, supportedFlags: SECCOMP_FEATURES.knownFlags.filter((f) => !f.endsWith('WAIT_KILLABLE_RECV')) },
       apparmor: { enabled: false },
       selinux: { enabled: false },

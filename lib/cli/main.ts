@@ -24,7 +24,6 @@ export interface GlobalArgs {
 async function runCommand(command: CommandSpec, argv: Record<string, unknown>): Promise<void> {
   const a = argv as Record<string, unknown> & GlobalArgs;
   configureLog({ file: a.log, format: a['log-format'], debug: a.debug });
-  if (a['systemd-cgroup']) throw new TsrcError('--systemd-cgroup: the systemd cgroup driver is not supported yet');
   if (a.rootless === 'true') throw new TsrcError('--rootless=true: rootless containers are not supported yet');
   const mod = await command.load();
   const code = await mod.default(a as never);

@@ -1,6 +1,7 @@
 // `update`: change a live container's cgroup limits, from runc's flags and/or a LinuxResources
 // JSON document (--resources FILE, or - for stdin as Docker sends it). Flags override the document.
 import { readFileSync } from 'node:fs';
+import { updateCgroup } from '../container/cgroup-ops.js';
 import { openContainer } from '../container/load.js';
 import type { Resources } from '../spec/types.js';
 import { TsrcError } from '../util/errors.js';
@@ -56,6 +57,5 @@ export default async function update(a: GlobalArgs & UpdateArgs & { 'container-i
   const c = await openContainer(a.root, a['container-id']);
   if (c.status() === 'stopped') throw new TsrcError('container not running');
   const resources = await resourcesFrom(a, () => readFileSync(0, 'utf8'));
-  const cg = c.cgroup();
-  cg.apply(resources);
+  await updateCgroup(c.cgroup(), resources);
 }

@@ -11,6 +11,7 @@ import type { InitHandle } from '../sys/api.js';
 import type { ConsoleReceiver } from '../sys/console.js';
 import { TsrcError, errnoCode } from '../util/errors.js';
 import { log } from '../util/log.js';
+import { placeInit, removeCgroup, savedDriver } from './cgroup-ops.js';
 import { makeFifo } from './fifo.js';
 import { runHooks } from './hooks.js';
 import { lockContainer } from './lock.js';
@@ -69,14 +70,14 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
     throw e;
   }
 
-  const undo: Array<() => void> = [() => removeContainerDir(dir)];
+  const undo: Array<() => void | Promise<void>> = [() => removeContainerDir(dir)];
   const unlock = lockContainer(dir);
   try {
     return await setUp(o, spec, bundle, dir, undo);
   } catch (e) {
     for (const u of undo.reverse()) {
       try {
-        u();
+        await u();
       } catch (cleanupErr) {
         log.warn(`cleanup after failed create: ${(cleanupErr as Error).message}`);
       }
@@ -87,7 +88,7 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
   }
 }
 
-async function setUp(o: CreateOptions, spec: Spec, bundle: string, dir: string, undo: Array<() => void>): Promise<Created> {
+async function setUp(o: CreateOptions, spec: Spec, bundle: string, dir: string, undo: Array<() => void | Promise<void>>): Promise<Created> {
   const { createCgroupManager } = await import('../cgroups/index.js');
   const { spawnInit } = await import('../sys/init-runner.js');
   const linux = spec.linux ?? {};
@@ -96,10 +97,9 @@ async function setUp(o: CreateOptions, spec: Spec, bundle: string, dir: string, 
   makeFifo(fifo);
 
   const cg: CgroupManager = createCgroupManager({ cgroupsPath: linux.cgroupsPath, id: o.id, systemd: o.systemdCgroup });
-  undo.push(() => cg.destroy());
+  undo.push(() => removeCgroup(cg));
   cg.create();
   cg.apply({ ...linux.resources, devices: deviceCgroupRules(spec) });
-  for (const w of cg.warnings) log.warn(w);
 
   const plan = buildPlan(spec, {
     bundle,
@@ -122,7 +122,7 @@ async function setUp(o: CreateOptions, spec: Spec, bundle: string, dir: string, 
     created: new Date().toISOString(),
     owner: userInfo().username,
     annotations: spec.annotations,
-    cgroup: { mode: cg.mode, paths: cg.paths, created: cg.created },
+    cgroup: { mode: cg.mode, paths: cg.paths, created: cg.created, systemd: savedDriver(cg) },
     noNewKeyring: o.noNewKeyring ?? false,
     sharedPidNs: !(linux.namespaces ?? []).some((n) => n.type === 'pid' && !n.path),
     hooks: { poststart: hookSteps(spec.hooks?.poststart), poststop: hookSteps(spec.hooks?.poststop) },
@@ -145,7 +145,7 @@ async function setUp(o: CreateOptions, spec: Spec, bundle: string, dir: string, 
   const init = await spawnInit({
     plan,
     stdio,
-    beforeClone: (stagePid) => cg.join(stagePid),
+    beforeClone: (stagePid) => placeInit(cg, stagePid),
     onHooks: async (pid) => {
       const s = stateJson('creating', pid);
       await runHooks('prestart', hookSteps(h.prestart), s);
@@ -166,6 +166,8 @@ async function setUp(o: CreateOptions, spec: Spec, bundle: string, dir: string, 
     }
   });
 
+  // The systemd driver only learns of settings it cannot honour when the unit starts.
+  for (const w of cg.warnings) log.warn(w);
   const st = procStat(init.pid);
   if (!st) throw new TsrcError('container init exited during create');
   state.pid = init.pid;

@@ -1,6 +1,7 @@
 // `delete`: stop what is left, remove the cgroup and state, then run poststop hooks.
 import { TsrcError } from '../util/errors.js';
 import { log } from '../util/log.js';
+import { removeCgroup } from './cgroup-ops.js';
 import { runHooks } from './hooks.js';
 import { signalAll } from './kill.js';
 import { lockContainer } from './lock.js';
@@ -36,7 +37,7 @@ async function destroy(c: Container): Promise<void> {
     signalAll(c, SIGKILL);
     sleepMs(10);
   }
-  cg.destroy();
+  await removeCgroup(cg);
   removeContainerDir(c.dir);
 }
 

@@ -25,7 +25,7 @@ export async function openContainer(root: string, id: string): Promise<Container
   const dir = containerDir(root, id);
   const state = loadState(root, id);
   let cg: CgroupManager | undefined;
-  const cgroup = (): CgroupManager => (cg ??= loadCgroupManager(state.cgroup.mode, state.cgroup.paths, state.cgroup.created));
+  const cgroup = (): CgroupManager => (cg ??= loadCgroupManager(state.cgroup.mode, state.cgroup.paths, state.cgroup.created, state.cgroup.systemd));
   return {
     root,
     id,

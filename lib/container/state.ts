@@ -21,7 +21,7 @@ export interface SavedState {
   created: string;
   owner: string;
   annotations?: Record<string, string>;
-  cgroup: { mode: 'v1' | 'v2'; paths: Record<string, string>; created: string[] };
+  cgroup: { mode: 'v1' | 'v2'; paths: Record<string, string>; created: string[]; systemd?: { unit: string } };
   /** Created with --no-new-keyring: exec'd processes keep the caller's keyring too. */
   noNewKeyring: boolean;
   /** Whether the init shares the host pid namespace: then kill/delete must signal every cgroup member. */

@@ -176,6 +176,15 @@ if (haveRoot(t)) {
     t.same(h.leftovers(bad.id, bad.cgroupsPath), []);
   });
 
+  t.test('--systemd-cgroup without systemd: runc\'s error, nothing left', async (t) => {
+    const b = await bundle('true', (c) => (c.linux.cgroupsPath = 'system.slice:tsrc-test:x'));
+    const r = h.tsrc(['create', '--bundle', b.dir, b.id], { global: ['--systemd-cgroup'] });
+    t.equal(r.status, 1);
+    t.match(r.stderr, /systemd not running on this host/);
+    t.equal(r.stderr.trim().split('\n').length, 1);
+    t.same(h.leftovers(b.id, '/system.slice/tsrc-test-x.scope'), []);
+  });
+
   t.test('state and features output conform to our schemas', async (t) => {
     const b = await bundle('sleep 100');
     t.equal(h.tsrc(['create', '--bundle', b.dir, b.id]).status, 0);
