@@ -11,6 +11,7 @@ import { applyIoV2 } from './resources/blkio.js';
 import type { WriteContext } from './resources/context.js';
 import { applyCpuV2 } from './resources/cpu.js';
 import { applyCpuset } from './resources/cpuset.js';
+import { applyDevicesV2 } from './resources/devices.js';
 import { applyHugetlb } from './resources/hugetlb.js';
 import { applyMemoryV2 } from './resources/memory.js';
 import { wantsNetCls, wantsNetPrio } from './resources/network.js';
@@ -100,10 +101,7 @@ export class V2Manager extends BaseManager {
     if (r.memory && Object.keys(r.memory).length > 0) applyMemoryV2(ctx, dir, r.memory);
     if (r.blockIO && Object.keys(r.blockIO).length > 0) applyIoV2(ctx, dir, r.blockIO);
     if (r.cpu) applyCpuV2(ctx, dir, r.cpu);
-    if (r.devices && r.devices.length > 0) {
-      // Device access on v2 is an eBPF program attached to the cgroup; tsrc cannot load one yet.
-      ctx.warn('linux.resources.devices: device rules are not enforced on cgroup v2 yet (needs an eBPF device filter)');
-    }
+    if (r.devices && r.devices.length > 0) applyDevicesV2(dir, r.devices);
     if (r.cpu) applyCpuset(ctx, dir, r.cpu);
     if (r.hugepageLimits && r.hugepageLimits.length > 0) applyHugetlb(ctx, dir, r.hugepageLimits, 'v2');
     if (r.rdma && Object.keys(r.rdma).length > 0) applyRdma(ctx, dir, r.rdma);

@@ -16,6 +16,11 @@ interface Addon {
   acceptRecvFd(listenFd: number, timeoutMs: number): Promise<{ fd: number; name: string }>;
   setWinsize(fd: number, rows: number, cols: number): void;
   pollRead(fd: number, size: number, timeoutMs: number): Promise<Buffer | null>;
+  bpfProgLoadCgroupDevice(insns: Buffer, license: string): number;
+  bpfProgAttach(progFd: number, targetFd: number, attachType: number, flags: number): void;
+  bpfProgDetach(progFd: number, targetFd: number, attachType: number): void;
+  bpfProgQuery(targetFd: number, attachType: number): number[];
+  bpfProgGetFdById(id: number): number;
 }
 
 export const LOCK_SH = 1;
@@ -120,4 +125,29 @@ export async function pollRead(fd: number, size: number, timeoutMs: number): Pro
   } catch (e) {
     throw nodeError(e);
   }
+}
+
+/** bpf(BPF_PROG_LOAD) of a BPF_PROG_TYPE_CGROUP_DEVICE program (encoded bpf_insns); close the fd with fs.closeSync. */
+export function bpfProgLoadCgroupDevice(insns: Buffer, license: string): number {
+  return call(() => load().bpfProgLoadCgroupDevice(insns, license));
+}
+
+/** bpf(BPF_PROG_ATTACH): attach progFd to the cgroup directory fd targetFd. */
+export function bpfProgAttach(progFd: number, targetFd: number, attachType: number, flags: number): void {
+  call(() => load().bpfProgAttach(progFd, targetFd, attachType, flags));
+}
+
+/** bpf(BPF_PROG_DETACH): detach progFd from the cgroup directory fd targetFd. */
+export function bpfProgDetach(progFd: number, targetFd: number, attachType: number): void {
+  call(() => load().bpfProgDetach(progFd, targetFd, attachType));
+}
+
+/** bpf(BPF_PROG_QUERY): ids of the programs of attachType attached to the cgroup directory fd targetFd itself. */
+export function bpfProgQuery(targetFd: number, attachType: number): number[] {
+  return call(() => load().bpfProgQuery(targetFd, attachType));
+}
+
+/** bpf(BPF_PROG_GET_FD_BY_ID): an fd for a loaded program; close it with fs.closeSync. */
+export function bpfProgGetFdById(id: number): number {
+  return call(() => load().bpfProgGetFdById(id));
 }

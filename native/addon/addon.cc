@@ -3,6 +3,8 @@
 // turns into a Node-style ErrnoException (code, negative errno).
 #include <napi.h>
 
+#include "bpf.h"
+
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -335,6 +337,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("acceptRecvFd", Napi::Function::New(env, AcceptRecvFd, "acceptRecvFd"));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize, "setWinsize"));
   exports.Set("pollRead", Napi::Function::New(env, PollRead, "pollRead"));
+  tsrc_bpf::Register(env, exports);
   return exports;
 }
 

@@ -1,6 +1,8 @@
-// linux.resources.devices -> v1 devices.deny / devices.allow. Start from "deny everything", then
-// apply the entries in order (the spec: "MUST apply entries in the listed order").
+// linux.resources.devices. v1: devices.deny / devices.allow, starting from "deny everything", then
+// the entries in order (the spec: "MUST apply entries in the listed order"). v2: the same list as
+// an eBPF device program (../devices-bpf).
 import type { DeviceCgroup } from '../../spec/types.js';
+import { deviceFilterProgram, parseDeviceRule, replaceDeviceFilter } from '../devices-bpf/index.js';
 import { invalid, type WriteContext } from './context.js';
 
 /**
@@ -37,4 +39,13 @@ export function applyDevicesV1(ctx: WriteContext, dir: string, rules: DeviceCgro
   }
   ctx.write(dir, 'devices.deny', 'a');
   for (const r of lines) for (const l of r.lines) ctx.write(dir, r.allow ? 'devices.allow' : 'devices.deny', l);
+}
+
+/**
+ * cgroup v2 has no devices files: the same ordered rules become an eBPF device program attached
+ * to the cgroup (lib/cgroups/devices-bpf), replacing any this cgroup had.
+ */
+export function applyDevicesV2(dir: string, rules: readonly DeviceCgroup[]): void {
+  const parsed = rules.map((r, i) => parseDeviceRule(r, i));
+  replaceDeviceFilter(dir, deviceFilterProgram(parsed));
 }
