@@ -2,7 +2,7 @@
 // Builds everything offline: precompiled schema validators, TypeScript, and the native parts
 // (C init program + N-API addon) with cmake-js against Node's installed headers.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,13 +23,18 @@ const only = process.argv[2]; // optional: ts | native
 if (!only || only === 'ts') {
   if (existsSync(join(root, 'scripts', 'build-validators.mjs'))) run(process.execPath, ['scripts/build-validators.mjs']);
   run(process.execPath, [bin('tsc'), '-p', 'tsconfig.json']);
-  // One file for the CLI: resolving and evaluating ~80 small modules costs more start-up than
-  // parsing one. yargs stays outside: it is loaded only for --help and argument errors.
+  // The CLI as a few bundled chunks: resolving and evaluating ~80 small modules costs more start-up
+  // than parsing a few files, and with splitting each command's lazily imported code (validators,
+  // the D-Bus client, …) stays in a chunk that only that command loads. yargs stays outside: it is
+  // loaded only for --help and argument errors.
   const { buildSync } = await import('esbuild');
+  rmSync(join(root, 'dist/bundle'), { recursive: true, force: true });
   buildSync({
-    entryPoints: [join(root, 'dist/cli/main.js')],
-    outfile: join(root, 'dist/tsrc.mjs'),
+    entryPoints: { tsrc: join(root, 'dist/cli/main.js') },
+    outdir: join(root, 'dist/bundle'),
+    outExtension: { '.js': '.mjs' },
     bundle: true,
+    splitting: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
@@ -40,7 +45,7 @@ if (!only || only === 'ts') {
   // callers that run the runtime with a reduced PATH (containerd's shim) or from a copy elsewhere.
   mkdirSync(join(root, 'build'), { recursive: true });
   const launcher = join(root, 'build', 'tsrc');
-  writeFileSync(launcher, `#!${process.execPath}\nimport(${JSON.stringify(join(root, 'dist', 'tsrc.mjs'))}).then((m) => m.main(process.argv.slice(2)));\n`, { mode: 0o755 });
+  writeFileSync(launcher, `#!${process.execPath}\nimport(${JSON.stringify(join(root, 'dist', 'bundle', 'tsrc.mjs'))}).then((m) => m.main(process.argv.slice(2)));\n`, { mode: 0o755 });
   chmodSync(launcher, 0o755);
 }
 if (!only || only === 'native') {

@@ -85,3 +85,14 @@ export function isFrozenV2(dir: string): boolean {
   waitFrozen(dir, true);
   return true;
 }
+
+/**
+ * Whether the container cgroup at `paths` (as a manager reports them) is frozen: the v1 freezer
+ * hierarchy where there is one, else cgroup2's cgroup.freeze. Cheap to import on its own, so a
+ * status check need not load a whole manager.
+ */
+export function isFrozenAt(paths: Readonly<Record<string, string>>): boolean {
+  if (paths.freezer) return isFrozenV1(paths.freezer);
+  if (paths['']) return isFrozenV2(paths['']);
+  return false;
+}

@@ -6,7 +6,7 @@ import type { Resources } from '../spec/types.js';
 import { CgroupError } from './api.js';
 import { BaseManager } from './base-manager.js';
 import { fileExists, readCgroupFile, writeCgroupFile, writeProcs } from './fsio.js';
-import { freezeV1, freezeV2, isFrozenV1, isFrozenV2, thawV1, thawV2 } from './freezer.js';
+import { freezeV1, freezeV2, isFrozenAt, thawV1, thawV2 } from './freezer.js';
 import { detectLayout, V1_CONTROLLERS, type CgroupLayout } from './layout.js';
 import { applyBlkioV1 } from './resources/blkio.js';
 import { applyCpuV1 } from './resources/cpu.js';
@@ -173,9 +173,7 @@ export class V1Manager extends BaseManager {
   }
 
   isFrozen(): boolean {
-    if (this.paths.freezer) return isFrozenV1(this.paths.freezer);
-    if (this.paths['']) return isFrozenV2(this.paths['']);
-    return false;
+    return isFrozenAt(this.paths);
   }
 
   stats(): Stats {

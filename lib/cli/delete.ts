@@ -6,7 +6,7 @@ import type { GlobalArgs } from './main.js';
 export default async function del(a: GlobalArgs & { 'container-id': string; force: boolean }): Promise<void> {
   let c;
   try {
-    c = await openContainer(a.root, a['container-id']);
+    c = await openContainer(a.root, a['container-id'], { cgroup: true });
   } catch (e) {
     // runc: delete --force of a container that does not exist succeeds.
     if (a.force && e instanceof NotExistError) return;

@@ -38,7 +38,7 @@ function emit(type: string, id: string, data?: unknown): void {
 
 export default async function events(a: GlobalArgs & { 'container-id': string; stats: boolean; interval: string }): Promise<void> {
   const interval = parseDuration(a.interval);
-  const c = await openContainer(a.root, a['container-id']);
+  const c = await openContainer(a.root, a['container-id'], { cgroup: true });
   if (c.status() === 'stopped') throw new TsrcError('container not running');
   if (a.stats) {
     emit('stats', c.id, statsToJsonValue(c.cgroup().stats()));

@@ -28,7 +28,7 @@ export default async function exec(a: Args): Promise<number> {
   if (a.apparmor) throw new TsrcError('--apparmor: AppArmor is not available on this host');
   if (a['process-label']) throw new TsrcError('--process-label: SELinux is not available on this host');
   if (a.cgroup) throw new TsrcError('--cgroup: running an exec in a sub-cgroup is not supported yet');
-  const c = await openContainer(a.root, a['container-id']);
+  const c = await openContainer(a.root, a['container-id'], { cgroup: true });
   return execInContainer(c, {
     processFile: a.process,
     args: (a['--'] ?? []).map(String),

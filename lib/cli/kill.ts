@@ -5,5 +5,5 @@ import type { GlobalArgs } from './main.js';
 
 export default async function kill(a: GlobalArgs & { 'container-id': string; signal?: string; all: boolean }): Promise<void> {
   const sig = parseSignal(a.signal);
-  await killContainer(await openContainer(a.root, a['container-id']), sig, a.all);
+  await killContainer(await openContainer(a.root, a['container-id'], { cgroup: a.all }), sig, a.all);
 }

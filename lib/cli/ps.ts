@@ -15,7 +15,7 @@ export function filterPsTable(output: string, pids: ReadonlySet<number>): string
 }
 
 export default async function ps(a: GlobalArgs & { 'container-id': string; format: 'table' | 'json'; '--'?: Array<string | number> }): Promise<void> {
-  const c = await openContainer(a.root, a['container-id']);
+  const c = await openContainer(a.root, a['container-id'], { cgroup: true });
   const pids = c.status() === 'stopped' ? [] : c.cgroup().pids();
   if (a.format === 'json') {
     process.stdout.write(JSON.stringify(pids) + '\n');

@@ -13,7 +13,7 @@ type Args = Parameters<typeof createOptions>[0] & { detach: boolean; keep: boole
 /** create + start; in the foreground, forward signals, wait, delete, and exit with the container's status. */
 export default async function run(a: Args & GlobalArgs): Promise<number> {
   const created = await createContainer(createOptions(a, !a.detach));
-  const c = await openContainer(a.root, a['container-id']);
+  const c = await openContainer(a.root, a['container-id'], { cgroup: true });
   try {
     await startContainer(c);
   } catch (e) {

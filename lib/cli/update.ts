@@ -54,7 +54,7 @@ export async function resourcesFrom(a: UpdateArgs, readStdin: () => string): Pro
 }
 
 export default async function update(a: GlobalArgs & UpdateArgs & { 'container-id': string }): Promise<void> {
-  const c = await openContainer(a.root, a['container-id']);
+  const c = await openContainer(a.root, a['container-id'], { cgroup: true });
   if (c.status() === 'stopped') throw new TsrcError('container not running');
   const resources = await resourcesFrom(a, () => readFileSync(0, 'utf8'));
   await updateCgroup(c.cgroup(), resources);
