@@ -1,8 +1,7 @@
 // `delete`: stop what is left, remove the cgroup and state, then run poststop hooks.
 import { TsrcError } from '../util/errors.js';
-import { log } from '../util/log.js';
 import { removeCgroup } from './cgroup-ops.js';
-import { runHooks } from './hooks.js';
+import { runHooksWarnOnFailure } from './hooks.js';
 import { signalAll } from './kill.js';
 import { lockContainer } from './lock.js';
 import type { Container } from './load.js';
@@ -42,13 +41,5 @@ async function destroy(c: Container): Promise<void> {
 }
 
 async function runPoststop(c: Container): Promise<void> {
-  if (!c.state.hooks.poststop.length) return;
-  const state = JSON.stringify(publicState(c.state, 'stopped'));
-  for (const [i, h] of c.state.hooks.poststop.entries()) {
-    try {
-      await runHooks('poststop', [h], state);
-    } catch (e) {
-      log.warn(`poststop hook #${i}: ${(e as Error).message}`);
-    }
-  }
+  if (c.state.hooks.poststop.length) await runHooksWarnOnFailure('poststop', c.state.hooks.poststop, JSON.stringify(publicState(c.state, 'stopped')));
 }

@@ -3,11 +3,17 @@
 import { spawn } from 'node:child_process';
 import type { Hook } from '../plan/types.js';
 import { TsrcError } from '../util/errors.js';
+import { log } from '../util/log.js';
+
+function envPair(kv: string): [string, string] {
+  const i = kv.indexOf('=');
+  return i < 0 ? [kv, ''] : [kv.slice(0, i), kv.slice(i + 1)];
+}
 
 export async function runHook(kind: string, index: number, hook: Hook, state: string): Promise<void> {
   const child = spawn(hook.path, hook.args.slice(1), {
     argv0: hook.args[0] ?? hook.path,
-    env: Object.fromEntries(hook.env.map((kv) => [kv.slice(0, kv.indexOf('=') >>> 0), kv.slice(kv.indexOf('=') + 1)])),
+    env: Object.fromEntries(hook.env.map(envPair)),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';
@@ -42,4 +48,15 @@ export async function runHook(kind: string, index: number, hook: Hook, state: st
 
 export async function runHooks(kind: string, hooks: readonly Hook[], state: string): Promise<void> {
   for (const [i, h] of hooks.entries()) await runHook(kind, i, h, state);
+}
+
+/** poststart and poststop: runtime.md says a failure is logged as a warning and the remaining hooks still run. */
+export async function runHooksWarnOnFailure(kind: string, hooks: readonly Hook[], state: string): Promise<void> {
+  for (const [i, h] of hooks.entries()) {
+    try {
+      await runHook(kind, i, h, state);
+    } catch (e) {
+      log.warn((e as Error).message);
+    }
+  }
 }

@@ -9,6 +9,16 @@ import { fileURLToPath } from 'node:url';
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const TSRC = join(REPO, 'bin', 'tsrc');
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Config = Record<string, any>;
+
+export interface TestBundle {
+  dir: string;
+  id: string;
+  /** linux.cgroupsPath of the bundle: /tsrc-test/<id>. */
+  cgroupsPath: string;
+}
+
 export interface Result {
   status: number | null;
   stdout: string;
@@ -21,6 +31,23 @@ export class Harness {
   constructor(readonly name: string) {
     this.work = mkdtempSync(join(tmpdir(), `tsrc-${name}-`));
     this.root = join(this.work, 'state');
+  }
+
+  private made = 0;
+
+  /** A busybox bundle (scripts/make-bundle.mjs) running `sh -c script`, in cgroup /tsrc-test/<id>; `patch` edits config.json. */
+  async bundle(script: string, patch: (c: Config) => void = () => {}): Promise<TestBundle> {
+    const id = `${this.name}-${process.pid}-${++this.made}`;
+    const dir = join(this.work, id);
+    const cgroupsPath = `/tsrc-test/${id}`;
+    // @ts-expect-error: plain ESM script without types
+    const { makeBundle } = await import('../../scripts/make-bundle.mjs');
+    await makeBundle(dir, ['sh', '-c', script], (c: Config) => {
+      c.linux.cgroupsPath = cgroupsPath;
+      patch(c);
+      return c;
+    });
+    return { dir, id, cgroupsPath };
   }
 
   /** Runs `tsrc --root <root> ...args`; stdin from `input` file or /dev/null. */

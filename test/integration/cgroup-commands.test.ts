@@ -3,31 +3,22 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Harness, cgroupVersion, haveRoot } from '../helpers/tsrc.js';
-// @ts-expect-error: plain ESM script without types
-import { makeBundle } from '../../scripts/make-bundle.mjs';
+import type { Config } from '../helpers/tsrc.js';
 
-type Config = Record<string, any>;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 if (haveRoot(t)) {
   const h = new Harness('cgcmd');
   t.teardown(() => h.cleanup());
-  let n = 0;
-
   /** A detached container running `script`, with a writable rootfs we can read from the host. */
   async function start(script: string, patch: (c: Config) => void = () => {}) {
-    const id = `cg-${process.pid}-${++n}`;
-    const dir = join(h.work, id);
-    const cgroupsPath = `/tsrc-test/${id}`;
-    await makeBundle(dir, ['sh', '-c', script], (c: Config) => {
+    const b = await h.bundle(script, (c) => {
       c.root.readonly = false;
-      c.linux.cgroupsPath = cgroupsPath;
       patch(c);
-      return c;
     });
-    const r = h.tsrc(['run', '--detach', '--bundle', dir, id]);
+    const r = h.tsrc(['run', '--detach', '--bundle', b.dir, b.id]);
     if (r.status !== 0) throw new Error(r.stderr);
-    return { id, dir, cgroupsPath, file: (p: string) => join(dir, 'rootfs', p) };
+    return { ...b, file: (p: string) => join(b.dir, 'rootfs', p) };
   }
   const status = (id: string) => JSON.parse(h.tsrc(['state', id]).stdout).status;
   const v1 = cgroupVersion() === 'v1';

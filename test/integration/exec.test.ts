@@ -4,11 +4,9 @@ import { closeSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { read } from 'node:fs';
 import { join } from 'node:path';
 import { Harness, haveRoot } from '../helpers/tsrc.js';
+import type { Config } from '../helpers/tsrc.js';
 import { listenConsole } from '../../lib/sys/console.js';
-// @ts-expect-error: plain ESM script without types
-import { makeBundle } from '../../scripts/make-bundle.mjs';
 
-type Config = Record<string, any>;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Reads from a pty master until `want` shows up or the time runs out. */
@@ -27,24 +25,17 @@ async function readUntil(fd: number, want: RegExp, ms = 5000): Promise<string> {
 if (haveRoot(t)) {
   const h = new Harness('exec');
   t.teardown(() => h.cleanup());
-  let n = 0;
-
   async function container(script: string, patch: (c: Config) => void = () => {}, start = true) {
-    const id = `ex-${process.pid}-${++n}`;
-    const dir = join(h.work, id);
-    const cgroupsPath = `/tsrc-test/${id}`;
-    await makeBundle(dir, ['sh', '-c', script], (c: Config) => {
+    const b = await h.bundle(script, (c) => {
       c.root.readonly = false;
-      c.linux.cgroupsPath = cgroupsPath;
       c.process.env.push('FROM_CONFIG=yes');
       patch(c);
-      return c;
     });
     if (start) {
-      const r = h.tsrc(['run', '--detach', '--bundle', dir, id]);
+      const r = h.tsrc(['run', '--detach', '--bundle', b.dir, b.id]);
       if (r.status !== 0) throw new Error(r.stderr);
     }
-    return { id, dir, cgroupsPath };
+    return b;
   }
 
   t.test('exec joins the container: namespaces, root, env; overrides and exit status', async (t) => {

@@ -4,28 +4,14 @@ import { closeSync, existsSync, openSync, readFileSync, readlinkSync, writeFileS
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Harness, REPO, TSRC, haveRoot } from '../helpers/tsrc.js';
+import type { Config } from '../helpers/tsrc.js';
 import { validateFeatures, validateState } from '../../lib/spec/validate-output.js';
-// @ts-expect-error: plain ESM script without types
-import { makeBundle } from '../../scripts/make-bundle.mjs';
 
-type Config = Record<string, any>;
 
 if (haveRoot(t)) {
   const h = new Harness('features');
   t.teardown(() => h.cleanup());
-  let n = 0;
-
-  async function bundle(script: string, patch: (c: Config) => void = () => {}): Promise<{ dir: string; id: string; cgroupsPath: string }> {
-    const id = `ft-${process.pid}-${++n}`;
-    const dir = join(h.work, id);
-    const cgroupsPath = `/tsrc-test/${id}`;
-    await makeBundle(dir, ['sh', '-c', script], (c: Config) => {
-      c.linux.cgroupsPath = cgroupsPath;
-      patch(c);
-      return c;
-    });
-    return { dir, id, cgroupsPath };
-  }
+  const bundle = (script: string, patch?: (c: Config) => void) => h.bundle(script, patch);
 
   function run(b: { dir: string; id: string }, extra: string[] = []) {
     return h.tsrc(['run', ...extra, '--bundle', b.dir, b.id]);

@@ -3,29 +3,18 @@ import t from 'tap';
 import { existsSync, readFileSync, readlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { Harness, cgroupBases, cgroupVersion, haveRoot } from '../helpers/tsrc.js';
-// @ts-expect-error: plain ESM script without types
-import { makeBundle } from '../../scripts/make-bundle.mjs';
+import type { Config } from '../helpers/tsrc.js';
 
-type Config = Record<string, any>;
 
 if (haveRoot(t)) {
   const h = new Harness('lifecycle');
   t.teardown(() => h.cleanup());
-  let n = 0;
-
-  /** A bundle whose container runs `script` with its output in <bundle>/out (via a bind mount). */
-  async function bundle(script: string, patch: (c: Config) => void = () => {}): Promise<{ dir: string; id: string; cgroupsPath: string }> {
-    const id = `lc-${process.pid}-${++n}`;
-    const dir = join(h.work, id);
-    const cgroupsPath = `/tsrc-test/${id}`;
-    await makeBundle(dir, ['sh', '-c', script], (c: Config) => {
+  /** A bundle whose container runs `script`, with a writable rootfs. */
+  const bundle = (script: string, patch: (c: Config) => void = () => {}) =>
+    h.bundle(script, (c) => {
       c.root.readonly = false;
-      c.linux.cgroupsPath = cgroupsPath;
       patch(c);
-      return c;
     });
-    return { dir, id, cgroupsPath };
-  }
 
   const procStatus = (pid: number, field: string) => readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s*(.*)$`, 'm'))?.[1];
 
