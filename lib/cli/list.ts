@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { isFrozenAt } from '../cgroups/freezer.js';
 import { deriveStatus, loadState, publicState } from '../container/state.js';
 import { containerDir } from '../container/state.js';
 import { errnoCode } from '../util/errors.js';
@@ -30,7 +31,8 @@ export default async function list(a: GlobalArgs & { format: 'table' | 'json'; q
     } catch {
       continue; // a container being created or deleted right now
     }
-    states.push(publicState(s, deriveStatus(containerDir(a.root, id), s)));
+    const st = s;
+    states.push(publicState(s, deriveStatus(containerDir(a.root, id), s, () => isFrozenAt(st.cgroup.paths))));
   }
   if (a.quiet) {
     process.stdout.write(states.map((s) => s.id + '\n').join(''));

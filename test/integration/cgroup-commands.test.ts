@@ -31,6 +31,7 @@ if (haveRoot(t)) {
     await sleep(300);
     t.equal(h.tsrc(['pause', c.id]).status, 0);
     t.equal(status(c.id), 'paused');
+    t.ok(JSON.parse(h.tsrc(['list', '--format', 'json']).stdout).some((x: Config) => x.id === c.id && x.status === 'paused'), 'list shows it paused');
     const a = readFileSync(c.file('tmp/count'), 'utf8');
     await sleep(300);
     t.equal(readFileSync(c.file('tmp/count'), 'utf8'), a, 'no progress while paused');
