@@ -10,7 +10,7 @@ node scripts/make-bundle.mjs "$bundle" sh -c '
   echo "hostname:  $(hostname)"
   echo "pid:       $$ (pid 1 of its own pid namespace)"
   echo "user:      $(id)"
-  echo "root:      $(ls /)"
+  echo "root:      $(ls / | tr "\n" " ")"
   echo "processes: $(ps -o pid,comm | tail -n +2 | tr -s " \n" " ")"
   echo "cgroup:    $(grep -m1 memory /proc/self/cgroup || head -1 /proc/self/cgroup)"'
 ./bin/tsrc run --bundle "$bundle" "tsrc-demo-$$"
