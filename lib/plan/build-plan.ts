@@ -184,6 +184,8 @@ export function buildPlan(spec: Spec, ctx: PlanContext): Plan {
   const has = (t: Namespace['type']) => (linux.namespaces ?? []).some((n) => n.type === t);
   if (!has('mount')) throw new TsrcError('config.json: /linux/namespaces: a mount namespace is required');
   const userns = has('user');
+  // A time namespace itself works (clone3); writing its clock offsets is not implemented yet.
+  if (Object.keys(linux.timeOffsets ?? {}).length) throw new TsrcError('config.json: /linux/timeOffsets: time namespace offsets are not supported yet');
   if (!spec.root) throw new TsrcError('config.json: /root: a root filesystem is required');
   const rootfs = isAbsolute(spec.root.path) ? spec.root.path : resolve(ctx.bundle, spec.root.path);
   const devSetup = needsDevSetup(spec);

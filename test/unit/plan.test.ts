@@ -148,4 +148,9 @@ t.test('cgroup mounts: cgroup2 on v2, per-hierarchy on v1', async (t) => {
 t.test('errors', async (t) => {
   t.throws(() => buildPlan(spec({ linux: { namespaces: [{ type: 'pid' }] } }), ctx()), /mount namespace is required/);
   t.throws(() => buildPlan(spec({ process: undefined }), ctx()), /\/process/);
+  t.throws(
+    () => buildPlan(spec({ linux: { namespaces: [{ type: 'mount' }, { type: 'time' }], timeOffsets: { monotonic: { secs: 1 } } } }), ctx()),
+    /\/linux\/timeOffsets: time namespace offsets are not supported yet/,
+  );
+  t.equal(buildPlan(spec({ linux: { namespaces: [{ type: 'mount' }, { type: 'time' }] } }), ctx()).cloneFlags, NS_FLAGS.mount | NS_FLAGS.time);
 });
