@@ -18,7 +18,7 @@ export function features(): Record<string, unknown> {
     hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
     mountOptions: MOUNT_OPTIONS,
     linux: {
-      namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'user', 'uts'],
+      namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
       capabilities: [...CAPABILITIES],
       cgroup: { v1: true, v2: true, systemd: true, systemdUser: false, rdma: true },
       seccomp: { enabled: true, ...SECCOMP_FEATURES, supportedFlags: SECCOMP_FEATURES.knownFlags.filter((f) => !f.endsWith('WAIT_KILLABLE_RECV')) },
