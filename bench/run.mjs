@@ -32,7 +32,7 @@ const USAGE = `usage: node bench/run.mjs [options]     (as root)
   --quick             few iterations, for a smoke run (seconds with runc and crun)
   --full              also measure list/state with 1000 containers present (slow)
   --runtimes LIST     comma-separated subset of tsrc,runc,crun (default: all three)
-  --tsrc PATH         tsrc command (default: <repo>/bin/tsrc)
+  --tsrc PATH         tsrc command (default: <repo>/build/tsrc, what callers are given)
   --no-containerd     skip the \`ctr run --rm\` section
   --out FILE          markdown output (default: bench/results.md; raw samples go to FILE minus .md + .json)
   --update-readme     also replace the results section of bench/README.md
@@ -49,7 +49,7 @@ function options(argv) {
         quick: { type: 'boolean', default: false },
         full: { type: 'boolean', default: false },
         runtimes: { type: 'string', default: KNOWN.join(',') },
-        tsrc: { type: 'string', default: join(REPO, 'bin', 'tsrc') },
+        tsrc: { type: 'string', default: join(REPO, 'build', 'tsrc') },
         'no-containerd': { type: 'boolean', default: false },
         out: { type: 'string', default: join(HERE, 'results.md') },
         'update-readme': { type: 'boolean', default: false },

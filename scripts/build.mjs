@@ -19,6 +19,48 @@ function need(tool, pkg) {
   }
 }
 
+/**
+ * build/tsrc, the command to give callers: absolute paths to this node and to the CLI, so it works
+ * with any PATH (containerd's shim runs the runtime with a reduced environment) and from a copy
+ * anywhere; and a V8 startup snapshot of the whole CLI, so a call does not read and compile the
+ * bundle. Where the snapshot cannot be built, the launcher imports the bundle instead.
+ */
+function buildLauncher() {
+  mkdirSync(join(root, 'build'), { recursive: true });
+  const launcher = join(root, 'build', 'tsrc');
+  const blob = join(root, 'build', 'tsrc.blob');
+  const entry = join(root, 'build', 'snapshot-entry.cjs');
+  let snapshot = false;
+  try {
+    buildSync({
+      entryPoints: [join(root, 'dist/cli/snapshot-entry.js')],
+      outfile: entry,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external: ['yargs'],
+      define: { TSRC_PACKAGE_ROOT: JSON.stringify(root), 'import.meta.url': 'globalThis.__tsrc_module_url' },
+      logLevel: 'error',
+    });
+    execFileSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', entry], { cwd: root, stdio: 'inherit' });
+    snapshot = true;
+  } catch (e) {
+    console.error(`tsrc build: no startup snapshot (${e.message.split('\n')[0]}); build/tsrc imports the bundle instead`);
+    rmSync(blob, { force: true });
+  }
+  const sh = (p) => `'${p.replace(/'/g, `'\\''`)}'`;
+  writeFileSync(
+    launcher,
+    snapshot
+      ? `#!/bin/sh\nexec ${sh(process.execPath)} --snapshot-blob ${sh(blob)} tsrc "$@"\n`
+      : `#!${process.execPath}\nimport(${JSON.stringify(join(root, 'dist', 'bundle', 'tsrc.mjs'))}).then((m) => m.main(process.argv.slice(2)));\n`,
+    { mode: 0o755 },
+  );
+  chmodSync(launcher, 0o755);
+}
+
+let buildSync;
 const only = process.argv[2]; // optional: ts | native
 if (!only || only === 'ts') {
   if (existsSync(join(root, 'scripts', 'build-validators.mjs'))) run(process.execPath, ['scripts/build-validators.mjs']);
@@ -27,7 +69,7 @@ if (!only || only === 'ts') {
   // than parsing a few files, and with splitting each command's lazily imported code (validators,
   // the D-Bus client, …) stays in a chunk that only that command loads. yargs stays outside: it is
   // loaded only for --help and argument errors.
-  const { buildSync } = await import('esbuild');
+  ({ buildSync } = await import('esbuild'));
   rmSync(join(root, 'dist/bundle'), { recursive: true, force: true });
   buildSync({
     entryPoints: { tsrc: join(root, 'dist/cli/main.js') },
@@ -41,12 +83,7 @@ if (!only || only === 'ts') {
     external: ['yargs'],
     logLevel: 'warning',
   });
-  // build/tsrc: the same entry with this node's absolute path and the bundle's absolute path, for
-  // callers that run the runtime with a reduced PATH (containerd's shim) or from a copy elsewhere.
-  mkdirSync(join(root, 'build'), { recursive: true });
-  const launcher = join(root, 'build', 'tsrc');
-  writeFileSync(launcher, `#!${process.execPath}\nimport(${JSON.stringify(join(root, 'dist', 'bundle', 'tsrc.mjs'))}).then((m) => m.main(process.argv.slice(2)));\n`, { mode: 0o755 });
-  chmodSync(launcher, 0o755);
+  buildLauncher();
 }
 if (!only || only === 'native') {
   need('cmake', 'cmake');

@@ -6,7 +6,7 @@
 // a mark can be removed as soon as the feature lands. The runc control never uses todo.
 import { existsSync } from 'node:fs';
 import type { Test } from 'tap';
-import { TSRC } from '../../test/helpers/tsrc.js';
+import { TSRC_LAUNCHER } from '../../test/helpers/tsrc.js';
 
 export type RuntimeName = 'runc' | 'tsrc';
 
@@ -25,7 +25,8 @@ export function runtimes(): Runtime[] {
   if (!runc) throw new Error("runc not found: install the Debian package 'runc' (the control runtime)");
   const all: Runtime[] = [
     { name: 'runc', binary: runc },
-    { name: 'tsrc', binary: TSRC },
+    // Callers get build/tsrc (README): the snapshot launcher, with no dependence on PATH.
+    { name: 'tsrc', binary: TSRC_LAUNCHER },
   ];
   const only = process.env.CONFORMANCE_RUNTIMES?.split(',').filter(Boolean);
   if (only?.length && process.env.CI !== 'true') return all.filter((r) => only.includes(r.name));

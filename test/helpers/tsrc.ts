@@ -7,7 +7,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const TSRC = join(REPO, 'bin', 'tsrc');
+/** The command under test: bin/tsrc, or another build of it (TSRC_BIN=build/tsrc runs the suite against the snapshot launcher). */
+/** What callers are told to use (README): build/tsrc, the snapshot launcher with absolute paths. */
+export const TSRC_LAUNCHER = join(REPO, 'build', 'tsrc');
+
+export const TSRC = process.env.TSRC_BIN ? join(REPO, process.env.TSRC_BIN) : join(REPO, 'bin', 'tsrc');
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Config = Record<string, any>;
