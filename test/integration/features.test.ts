@@ -3,7 +3,7 @@ import t from 'tap';
 import { closeSync, existsSync, openSync, readFileSync, readlinkSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { Harness, REPO, TSRC, haveRoot } from '../helpers/tsrc.js';
+import { Harness, REPO, TSRC, TSRC_LAUNCHER, haveRoot } from '../helpers/tsrc.js';
 import type { Config } from '../helpers/tsrc.js';
 import { validateFeatures, validateState } from '../../lib/spec/validate-output.js';
 
@@ -190,6 +190,19 @@ if (haveRoot(t)) {
     const again = h.tsrc(['spec', '--bundle', dir]);
     t.equal(again.status, 1);
     t.match(again.stderr, /exists/);
+  });
+
+  t.test('build/tsrc works with an empty environment, and falls back to yargs for help and errors', async (t) => {
+    const b = await bundle('echo from-launcher');
+    const run = spawnSync(TSRC_LAUNCHER, ['--root', h.root, 'run', '--bundle', b.dir, b.id], { env: {}, encoding: 'utf8' });
+    t.equal(run.status, 0, run.stderr);
+    t.equal(run.stdout, 'from-launcher\n');
+    const help = spawnSync(TSRC_LAUNCHER, ['exec', '--help'], { env: {}, encoding: 'utf8' });
+    t.equal(help.status, 0);
+    t.match(help.stdout, /--console-socket/);
+    const bad = spawnSync(TSRC_LAUNCHER, ['--root', h.root, 'frobnicate', 'x'], { env: {}, encoding: 'utf8' });
+    t.equal(bad.status, 1);
+    t.match(bad.stderr, /Unknown command/);
   });
 
   t.test('--version prints runc-style lines', async (t) => {
