@@ -217,7 +217,9 @@ if (v2Host()) {
       network: { classID: 1 },
       cpu: { realtimeRuntime: 1000, realtimePeriod: 10000 },
     });
-    t.equal(m.warnings.length, 5, m.warnings.join('; '));
+    // swappiness, disableOOMKiller, classID and the realtime pair warn; devices are enforced by eBPF.
+    t.equal(m.warnings.length, 4, m.warnings.join('; '));
+    t.notOk(m.warnings.some((w) => /devices/.test(w)), 'no device warning on v2');
   });
 
   t.test('io.max on a loop device throttles direct reads', async (t) => {
