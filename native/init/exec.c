@@ -1,5 +1,6 @@
 /* Executable lookup, the exec fifo, startContainer hooks and the final execve. */
 #include "exec.h"
+#include "process.h"
 #include "seccomp.h"
 
 #include <fcntl.h>
@@ -259,4 +260,22 @@ void exec_process(const struct plan *p, const char *path, void *late_filter)
 	seccomp_load_filter(late_filter);
 	execve(path, (char *const *)p->process.args.v, (char *const *)p->process.env.v);
 	die("exec", errno, "%s", path);
+}
+
+char *exec_prepare(const struct plan *p, int report_fd, int fallback_umask, void **late_filter)
+{
+	void *filter = seccomp_prepare(p->seccomp, report_fd);
+
+	rlimits_apply(&p->process);
+	if (seccomp_load_early(&p->process)) {
+		seccomp_load_filter(filter);
+		filter = NULL;
+	}
+	identity_apply(&p->process);
+	if (p->process.umask >= 0)
+		umask((mode_t)p->process.umask);
+	else if (fallback_umask >= 0)
+		umask((mode_t)fallback_umask);
+	*late_filter = filter;
+	return exec_lookup(&p->process);
 }

@@ -8,6 +8,12 @@
 /* Resolve args[0] through the PATH of the plan's env, as Go's exec.LookPath does for runc, so
  * a missing executable is a create-time error. Returns a malloc'd path. */
 char *exec_lookup(const struct process_plan *pp);
+/* What a container init and an exec'd process both do once they stand in the container, in
+ * runc's order: compile the seccomp filter (while its errors can still reach the runtime), set
+ * rlimits, load the filter now if it must precede dropping capabilities, take the user and
+ * capabilities, set the umask (the plan's, else `fallback_umask`, else leave it when that is < 0),
+ * and find the executable. *late_filter is what exec_process() still loads (NULL once loaded). */
+char *exec_prepare(const struct plan *p, int report_fd, int fallback_umask, void **late_filter);
 /* Open the exec fifo (in the first stage, before any setns); -1 when the plan has none. */
 int exec_fifo_open(const struct plan *p);
 /* Block until `start` writes a byte into the fifo. */

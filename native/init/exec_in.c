@@ -17,7 +17,6 @@
 #include "nsjoin.h"
 #include "process.h"
 #include "protocol.h"
-#include "seccomp.h"
 #include "supervise.h"
 
 #include <fcntl.h>
@@ -102,16 +101,8 @@ static _Noreturn void exec_child(const struct plan *p, int status_fd, int sync_f
 	}
 	close(procfd);
 
-	void *filter = seccomp_prepare(p->seccomp, sync_fd);
-	rlimits_apply(&p->process);
-	if (seccomp_load_early(&p->process)) {
-		seccomp_load_filter(filter);
-		filter = NULL;
-	}
-	identity_apply(&p->process);
-	if (p->process.umask >= 0)
-		umask((mode_t)p->process.umask);
-	char *exe = exec_lookup(&p->process);
+	void *filter;
+	char *exe = exec_prepare(p, sync_fd, -1, &filter);
 	/* A detached process must outlive the stage, which exits once it runs. */
 	if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0)
 		die("exec", errno, "clear the parent-death signal");

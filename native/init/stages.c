@@ -19,7 +19,6 @@
 #include "mounts.h"
 #include "process.h"
 #include "protocol.h"
-#include "seccomp.h"
 #include "supervise.h"
 
 #include <fcntl.h>
@@ -185,15 +184,8 @@ static _Noreturn void container_init(const struct plan *p, int status_fd, int sy
 	root_switch(p, rootfd);
 	close(rootfd);
 
-	void *filter = seccomp_prepare(p->seccomp, sync_fd);
-	rlimits_apply(&p->process);
-	if (seccomp_load_early(&p->process)) {
-		seccomp_load_filter(filter);
-		filter = NULL;
-	}
-	identity_apply(&p->process);
-	umask(p->process.umask >= 0 ? (mode_t)p->process.umask : old_umask);
-	char *exe = exec_lookup(&p->process);
+	void *filter;
+	char *exe = exec_prepare(p, sync_fd, (int)old_umask, &filter);
 
 	if (frame_send(sync_fd, MSG_READY, NULL, 0) < 0)
 		die("init", errno, "report READY");
