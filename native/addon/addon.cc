@@ -137,14 +137,42 @@ long long MonotonicMs() {
   return static_cast<long long>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
-// Waits (in the thread pool) for one connection on a listening socket and one message on it
-// carrying an fd with SCM_RIGHTS, as runc's console socket protocol sends it.
-class AcceptRecvFdWorker : public Napi::AsyncWorker {
+// A thread-pool job settling a Promise: rejections carry the failing syscall and errno, like the
+// synchronous calls' ThrowErrno.
+class PromiseWorker : public Napi::AsyncWorker {
  public:
-  AcceptRecvFdWorker(Napi::Env env, int listen_fd, int timeout_ms)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), listen_fd_(listen_fd), timeout_ms_(timeout_ms) {}
+  explicit PromiseWorker(Napi::Env env) : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)) {}
 
   Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void OnError(const Napi::Error &) override {
+    Napi::Error e = Napi::Error::New(Env(), std::string(syscall_) + ": " + std::strerror(err_));
+    e.Set("errno", Napi::Number::New(Env(), err_));
+    e.Set("syscall", Napi::String::New(Env(), syscall_));
+    deferred_.Reject(e.Value());
+  }
+
+ protected:
+  // Records the failure (Execute then returns); false, so callers can `return Fail(...)`.
+  bool Fail(const char *syscall, int err) {
+    syscall_ = syscall;
+    err_ = err;
+    SetError(syscall);
+    return false;
+  }
+
+  Napi::Promise::Deferred deferred_;
+
+ private:
+  const char *syscall_ = "";
+  int err_ = 0;
+};
+
+// Waits (in the thread pool) for one connection on a listening socket and one message on it
+// carrying an fd with SCM_RIGHTS, as runc's console socket protocol sends it.
+class AcceptRecvFdWorker : public PromiseWorker {
+ public:
+  AcceptRecvFdWorker(Napi::Env env, int listen_fd, int timeout_ms) : PromiseWorker(env), listen_fd_(listen_fd), timeout_ms_(timeout_ms) {}
 
   void Execute() override {
     long long deadline = timeout_ms_ >= 0 ? MonotonicMs() + timeout_ms_ : -1;
@@ -164,21 +192,7 @@ class AcceptRecvFdWorker : public Napi::AsyncWorker {
     deferred_.Resolve(r);
   }
 
-  void OnError(const Napi::Error &) override {
-    Napi::Error e = Napi::Error::New(Env(), std::string(syscall_) + ": " + std::strerror(err_));
-    e.Set("errno", Napi::Number::New(Env(), err_));
-    e.Set("syscall", Napi::String::New(Env(), syscall_));
-    deferred_.Reject(e.Value());
-  }
-
  private:
-  bool Fail(const char *syscall, int err) {
-    syscall_ = syscall;
-    err_ = err;
-    SetError(syscall);
-    return false;
-  }
-
   bool WaitReadable(int fd, long long deadline, const char *what) {
     for (;;) {
       int timeout = -1;
@@ -233,12 +247,9 @@ class AcceptRecvFdWorker : public Napi::AsyncWorker {
     name_.assign(name, static_cast<size_t>(n));
   }
 
-  Napi::Promise::Deferred deferred_;
   int listen_fd_, timeout_ms_;
   int fd_ = -1;
   std::string name_;
-  const char *syscall_ = "";
-  int err_ = 0;
 };
 
 // acceptRecvFd(listenFd, timeoutMs) -> Promise<{ fd, name }>; timeoutMs < 0 waits forever.
@@ -254,25 +265,22 @@ Napi::Value AcceptRecvFd(const Napi::CallbackInfo &info) {
 // For a pty master this is the only safe way to find its end: libuv takes POLLHUP after a short
 // read as EOF, but a master's last output can still be on its way then; read() itself keeps
 // returning it and only then fails with EIO.
-class PollReadWorker : public Napi::AsyncWorker {
+class PollReadWorker : public PromiseWorker {
  public:
-  PollReadWorker(Napi::Env env, int fd, size_t size, int timeout_ms)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), fd_(fd), timeout_ms_(timeout_ms), buf_(size) {}
-
-  Napi::Promise Promise() { return deferred_.Promise(); }
+  PollReadWorker(Napi::Env env, int fd, size_t size, int timeout_ms) : PromiseWorker(env), fd_(fd), timeout_ms_(timeout_ms), buf_(size) {}
 
   void Execute() override {
     struct pollfd pf = {fd_, POLLIN, 0};
     int r;
     do r = poll(&pf, 1, timeout_ms_);
     while (r < 0 && errno == EINTR);
-    if (r < 0) return Fail("poll", errno);
+    if (r < 0) return (void)Fail("poll", errno);
     if (r == 0) return;  // timed out: n_ stays -1
     ssize_t n;
     do n = read(fd_, buf_.data(), buf_.size());
     while (n < 0 && errno == EINTR);
     if (n < 0 && errno == EAGAIN) return;
-    if (n < 0) return Fail("read", errno);
+    if (n < 0) return (void)Fail("read", errno);
     n_ = n;
   }
 
@@ -281,26 +289,10 @@ class PollReadWorker : public Napi::AsyncWorker {
     deferred_.Resolve(Napi::Buffer<char>::Copy(Env(), buf_.data(), static_cast<size_t>(n_)));
   }
 
-  void OnError(const Napi::Error &) override {
-    Napi::Error e = Napi::Error::New(Env(), std::string(syscall_) + ": " + std::strerror(err_));
-    e.Set("errno", Napi::Number::New(Env(), err_));
-    e.Set("syscall", Napi::String::New(Env(), syscall_));
-    deferred_.Reject(e.Value());
-  }
-
  private:
-  void Fail(const char *syscall, int err) {
-    syscall_ = syscall;
-    err_ = err;
-    SetError(syscall);
-  }
-
-  Napi::Promise::Deferred deferred_;
   int fd_, timeout_ms_;
   std::vector<char> buf_;
   ssize_t n_ = -1;
-  const char *syscall_ = "";
-  int err_ = 0;
 };
 
 // pollRead(fd, size, timeoutMs) -> Promise<Buffer | null>: null when nothing came in time; an
