@@ -6,31 +6,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCgroupManager, detectLayout, loadCgroupManager, statsToJSON, type CgroupManager } from '../../lib/cgroups/index.js';
+import { gated, sleep, waitFor as waitForCond } from '../helpers/gated.js';
 
 const read = (dir: string, file: string): string => readFileSync(join(dir, file), 'utf8').trim();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-type Gated = ChildProcess & { go(): void; text(): string; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> };
-/** A shell that waits for a line on stdin before running `script`, so it can be put in a cgroup first. */
-function gated(script: string): Gated {
-  const c = spawn('sh', ['-c', `read _go; ${script}`], { stdio: ['pipe', 'pipe', 'pipe'] }) as Gated;
-  let out = '';
-  c.stdout!.on('data', (d) => (out += d));
-  c.stderr!.on('data', (d) => (out += d));
-  // 'close', not 'exit': all output has arrived (children holding the pipes are gone too).
-  c.done = new Promise((resolve) => c.on('close', (code, signal) => resolve({ code, signal, out })));
-  c.go = () => c.stdin!.end('go\n');
-  c.text = () => out;
-  return c;
-}
-
-async function waitFor(what: string, cond: () => boolean, ms = 20000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+// Emulated VM: slower polls, longer waits.
+const waitFor = (what: string, cond: () => boolean, ms = 20000) => waitForCond(what, cond, ms, 50);
 
 function v2Host(): boolean {
   const ok = process.getuid?.() === 0 && detectLayout().mode === 'v2';

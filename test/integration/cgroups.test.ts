@@ -7,30 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CgroupError, createCgroupManager, detectLayout, loadCgroupManager, statsToJSON, type CgroupManager } from '../../lib/cgroups/index.js';
 import { haveRoot } from '../helpers/tsrc.js';
+import { gated, sleep, waitFor as waitForCond } from '../helpers/gated.js';
 
 const read = (dir: string, file: string): string => readFileSync(join(dir, file), 'utf8').trim();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A shell that waits for a line on stdin before running `script`, so it can be put in a cgroup first. */
-function gated(script: string): ChildProcess & { go(): void; text(): string; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> } {
-  const c = spawn('sh', ['-c', `read _go; ${script}`], { stdio: ['pipe', 'pipe', 'pipe'] }) as ChildProcess & { go(): void; text(): string; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> };
-  let out = '';
-  c.stdout!.on('data', (d) => (out += d));
-  c.stderr!.on('data', (d) => (out += d));
-  // 'close', not 'exit': all output has arrived (children holding the pipes are gone too).
-  c.done = new Promise((resolve) => c.on('close', (code, signal) => resolve({ code, signal, out })));
-  c.go = () => c.stdin!.end('go\n');
-  c.text = () => out;
-  return c;
-}
-
-async function waitFor(what: string, cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
+const waitFor = (what: string, cond: () => boolean, ms = 5000) => waitForCond(what, cond, ms, 20);
 
 const cgroupOf = (pid: number): string => readFileSync(`/proc/${pid}/cgroup`, 'utf8');
 
