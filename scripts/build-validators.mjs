@@ -4,7 +4,7 @@
 //
 // Output (generated, git-ignored):
 //   lib/spec/generated/config-validators.js   validateConfig, validateProcess, validateResources
-//   lib/spec/generated/output-validators.js   validateState, validateFeatures (all errors reported)
+//   lib/spec/generated/output-validators.js   validateState, validateFeatures, validateStateFile (all errors reported)
 // each with a hand-shaped .d.ts next to it so tsc type-checks the importers in lib/, and both are
 // copied to dist/spec/generated/ where the compiled code imports them from.
 //
@@ -78,11 +78,12 @@ const modules = {
   'output-validators': compile(true, {
     validateState: 'state.schema.json',
     validateFeatures: 'features.schema.json',
+    validateStateFile: 'state-file.schema.json',
   }),
 };
 const names = {
   'config-validators': ['validateConfig', 'validateProcess', 'validateResources'],
-  'output-validators': ['validateState', 'validateFeatures'],
+  'output-validators': ['validateState', 'validateFeatures', 'validateStateFile'],
 };
 
 for (const dir of outDirs) mkdirSync(dir, { recursive: true });

@@ -2,7 +2,7 @@
 // Builds everything offline: precompiled schema validators, TypeScript, and the native parts
 // (C init program + N-API addon) with cmake-js against Node's installed headers.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,17 +20,14 @@ function need(tool, pkg) {
 }
 
 /**
- * build/tsrc, the command to give callers: absolute paths to this node and to the CLI, so it works
- * with any PATH (containerd's shim runs the runtime with a reduced environment) and from a copy
- * anywhere; and a V8 startup snapshot of the whole CLI, so a call does not read and compile the
- * bundle. Where the snapshot cannot be built, the launcher imports the bundle instead.
+ * The V8 startup snapshot of the whole CLI (build/tsrc.blob), so a call that reaches Node does not
+ * read and compile the bundle. build/tsrc (native/fast, built by cmake) execs this node with it, or
+ * bin/tsrc where the snapshot cannot be built.
  */
-function buildLauncher() {
+function buildSnapshot() {
   mkdirSync(join(root, 'build'), { recursive: true });
-  const launcher = join(root, 'build', 'tsrc');
   const blob = join(root, 'build', 'tsrc.blob');
   const entry = join(root, 'build', 'snapshot-entry.cjs');
-  let snapshot = false;
   try {
     buildSync({
       entryPoints: [join(root, 'dist/cli/snapshot-entry.js')],
@@ -44,20 +41,10 @@ function buildLauncher() {
       logLevel: 'error',
     });
     execFileSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', entry], { cwd: root, stdio: 'inherit' });
-    snapshot = true;
   } catch (e) {
-    console.error(`tsrc build: no startup snapshot (${e.message.split('\n')[0]}); build/tsrc imports the bundle instead`);
+    console.error(`tsrc build: no startup snapshot (${e.message.split('\n')[0]}); build/tsrc runs bin/tsrc instead`);
     rmSync(blob, { force: true });
   }
-  const sh = (p) => `'${p.replace(/'/g, `'\\''`)}'`;
-  writeFileSync(
-    launcher,
-    snapshot
-      ? `#!/bin/sh\nexec ${sh(process.execPath)} --snapshot-blob ${sh(blob)} tsrc "$@"\n`
-      : `#!${process.execPath}\nimport(${JSON.stringify(join(root, 'dist', 'bundle', 'tsrc.mjs'))}).then((m) => m.main(process.argv.slice(2)));\n`,
-    { mode: 0o755 },
-  );
-  chmodSync(launcher, 0o755);
 }
 
 let buildSync;
@@ -83,7 +70,7 @@ if (!only || only === 'ts') {
     external: ['yargs'],
     logLevel: 'warning',
   });
-  buildLauncher();
+  buildSnapshot();
 }
 if (!only || only === 'native') {
   need('cmake', 'cmake');
@@ -99,6 +86,12 @@ if (!only || only === 'native') {
     console.error(`tsrc build: Node headers not found in ${nodedir}/include/node; install the Debian package 'libnode-dev' or set npm_config_nodedir`);
     process.exit(1);
   }
+  // build/tsrc's command-line table, from the CLI built by the ts step.
+  if (!existsSync(join(root, 'dist', 'cli', 'commands.js'))) {
+    console.error('tsrc build: dist/cli/commands.js missing; build the TypeScript first (node scripts/build.mjs ts)');
+    process.exit(1);
+  }
+  run(process.execPath, ['scripts/gen-fast-cli.mjs']);
   execFileSync(process.execPath, [bin('cmake-js'), 'compile', '--directory', root, '--out', 'build', '--CDCMAKE_BUILD_TYPE=Release'], {
     cwd: root,
     stdio: 'inherit',

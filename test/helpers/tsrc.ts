@@ -55,14 +55,15 @@ export class Harness {
   }
 
   /** Runs `tsrc --root <root> ...args`; stdin from `input` file or /dev/null. */
-  tsrc(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeout?: number; global?: string[] } = {}): Result {
+  /** `bin` runs another build of the command (TSRC_LAUNCHER: build/tsrc with its native fast path). */
+  tsrc(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeout?: number; global?: string[]; bin?: string } = {}): Result {
     const out = join(this.work, `out.${process.hrtime.bigint()}`);
     const err = `${out}.err`;
     const o = openSync(out, 'w');
     const e = openSync(err, 'w');
     const i = openSync(opts.input ?? '/dev/null', 'r');
     try {
-      const r = spawnSync(TSRC, ['--root', this.root, ...(opts.global ?? []), ...args], {
+      const r = spawnSync(opts.bin ?? TSRC, ['--root', this.root, ...(opts.global ?? []), ...args], {
         stdio: [i, o, e],
         env: opts.env ?? process.env,
         timeout: opts.timeout ?? 60_000,

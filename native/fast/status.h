@@ -1,0 +1,27 @@
+/* A container's status, derived as lib/container/state.ts deriveStatus does: stopped unless the
+ * saved pid is still the process that had the saved start time; created while the exec fifo
+ * exists; paused while its cgroup is frozen; running otherwise. */
+#ifndef TSRC_FAST_STATUS_H
+#define TSRC_FAST_STATUS_H
+
+#include <stdbool.h>
+
+#include "state_file.h"
+
+enum status { ST_CREATED, ST_RUNNING, ST_PAUSED, ST_STOPPED };
+
+const char *status_name(enum status st);
+
+/* True while pid is the same live, non-zombie process that had start_time (/proc/<pid>/stat field 22). */
+bool proc_alive(long long pid, long long start_time);
+
+/* The exec fifo is <atfd>/<prefix>exec.fifo. 0, or -1 if the freezer state cannot be decided (stuck FREEZING / not frozen in time). */
+int derive_status(int atfd, const char *prefix, const struct saved_state *s, enum status *out);
+
+/* Freezer (lib/cgroups/freezer.ts): 0, or -1 with errno and a reason in *why. */
+int freezer_freeze(const struct saved_state *s, const char **why);
+int freezer_thaw(const struct saved_state *s);
+
+void sleep_ms(long ms);
+
+#endif
