@@ -7,10 +7,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** The command under test: bin/tsrc, or another build of it (TSRC_BIN=build/tsrc runs the suite against the snapshot launcher). */
-/** What callers are told to use (README): build/tsrc, the snapshot launcher with absolute paths. */
+/** What callers are told to use (README): build/tsrc, the native fast path that execs Node (with the startup snapshot) for other calls. */
 export const TSRC_LAUNCHER = join(REPO, 'build', 'tsrc');
 
+/** The command under test: bin/tsrc (always Node), or another build of it (TSRC_BIN=build/tsrc runs a suite through the fast path). */
 export const TSRC = process.env.TSRC_BIN ? join(REPO, process.env.TSRC_BIN) : join(REPO, 'bin', 'tsrc');
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
