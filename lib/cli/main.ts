@@ -9,7 +9,7 @@ import type { LogFormat } from '../util/log.js';
 import { COMMANDS, GLOBAL_OPTIONS, findCommand } from './commands.js';
 import type { CommandSpec, OptionSpec } from './commands.js';
 import { fastParse } from './fast-parse.js';
-import { VERSION } from './version.js';
+import { versionText } from './version.js';
 
 export interface GlobalArgs {
   root: string;
@@ -68,7 +68,7 @@ export async function buildCli(args: string[]): Promise<Argv> {
     .demandCommand(1, 'a command is required; see tsrc --help')
     .strictCommands()
     .strictOptions()
-    .version(`tsrc version ${VERSION.tsrc}\nspec: ${VERSION.spec}`)
+    .version(versionText())
     .alias('version', 'v')
     .help()
     .alias('help', 'h')

@@ -145,3 +145,23 @@ int cli_signal(const char *arg)
 			return s->num;
 	return -1;
 }
+
+bool cli_is_version(int argc, char **argv)
+{
+	bool seen = false;
+	for (int i = 1; i < argc; i++) {
+		const char *t = argv[i];
+		if (!strcmp(t, "--version") || !strcmp(t, "-v")) {
+			seen = true;
+			continue;
+		}
+		const char *eq = strchr(t, '=');
+		size_t len = eq ? (size_t)(eq - t) : strlen(t);
+		const struct opt_spec *o = t[0] == '-' && t[1] ? lookup(GLOBAL_OPTIONS, t, len) : NULL;
+		if (!o)
+			return false;
+		if (o->type != OPT_BOOLEAN && !eq && ++i >= argc)
+			return false;
+	}
+	return seen;
+}

@@ -42,6 +42,9 @@ struct parsed {
 /* false: not a call native/fast parses (unknown command, help, malformed, …). */
 bool cli_parse(int argc, char **argv, struct parsed *out);
 
+/* Only global options and --version/-v: what yargs answers with the version text. */
+bool cli_is_version(int argc, char **argv);
+
 /* The value of option `name` (command or global), its default if not given, or NULL. */
 const char *cli_value(const struct parsed *p, const char *name);
 bool cli_flag(const struct parsed *p, const char *name);

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "cgroup_rm.h"
+#include "fast_cli.h"
 #include "log.h"
 #include "output.h"
 #include "state_file.h"
@@ -368,5 +369,14 @@ int cmd_list(const char *root, const struct parsed *p)
 		buf_str(&out, n_listed ? "]\n" : "null\n");
 	else if (rows)
 		print_table(&out, rows, n_rows);
+	return print(&out);
+}
+
+int cmd_features(const char *root, const struct parsed *p)
+{
+	(void)root;
+	(void)p;
+	struct buf out = { 0 };
+	buf_str(&out, TSRC_FEATURES_JSON);
 	return print(&out);
 }

@@ -16,5 +16,6 @@ int cmd_delete(const char *root, const struct parsed *p);
 int cmd_pause(const char *root, const struct parsed *p);
 int cmd_resume(const char *root, const struct parsed *p);
 int cmd_list(const char *root, const struct parsed *p);
+int cmd_features(const char *root, const struct parsed *p);
 
 #endif

@@ -1,5 +1,6 @@
 /* build/tsrc: the command callers run. The calls that only read or poke a container's saved state
- * (state, start, kill, delete, pause, resume, list) are served here without starting Node; every
+ * (state, start, kill, delete, pause, resume, list) and the fixed answers (features, --version)
+ * are served here without starting Node; every
  * other call, and every case these do not handle simply (hooks to run, errors to explain, the
  * systemd driver…), is handed to Node's CLI by exec, with the same arguments. The design is
  * explained in README.md ("The fast path"). TSRC_FAST=0 sends every call to Node; TSRC_FAST=only
@@ -49,7 +50,11 @@ int main(int argc, char **argv)
 {
 	const char *fast = getenv("TSRC_FAST");
 	struct parsed p;
-	if ((fast && !strcmp(fast, "0")) || !cli_parse(argc, argv, &p))
+	if (fast && !strcmp(fast, "0"))
+		exec_node(argc, argv);
+	if (cli_is_version(argc, argv))
+		return fputs(TSRC_VERSION_TEXT, stdout) == EOF || fflush(stdout) ? 1 : 0;
+	if (!cli_parse(argc, argv, &p))
 		exec_node(argc, argv);
 	if (!strcmp(cli_value(&p, "rootless"), "true"))
 		exec_node(argc, argv);
@@ -63,7 +68,7 @@ int main(int argc, char **argv)
 		int (*run)(const char *root, const struct parsed *p);
 	} table[] = {
 		{ "state", cmd_state }, { "start", cmd_start }, { "kill", cmd_kill }, { "delete", cmd_delete },
-		{ "pause", cmd_pause }, { "resume", cmd_resume }, { "list", cmd_list },
+		{ "pause", cmd_pause }, { "resume", cmd_resume }, { "list", cmd_list }, { "features", cmd_features },
 	};
 	int rc = FALLBACK;
 	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)

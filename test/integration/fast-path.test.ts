@@ -165,6 +165,14 @@ if (haveRoot(t)) {
     t.same(h.leftovers(b.id, b.cgroupsPath), []);
   });
 
+  t.test('features and --version are fixed at build time and answered natively', async (t) => {
+    for (const args of [['features'], ['--version'], ['-v']]) {
+      const f = h.tsrc(args, { bin: TSRC_LAUNCHER, env: env('only'), global: [] });
+      t.equal(f.status, 0, `${args[0]}: served by the fast path`);
+      t.equal(f.stdout, viaNode(args).stdout, `${args[0]}: same bytes as the Node CLI`);
+    }
+  });
+
   t.test('--log is created by every call, as runc does', async (t) => {
     const log = join(h.work, 'created.log');
     t.equal(fast(['list'], ['--log', log]).status, 0);
