@@ -36,6 +36,14 @@ export interface CgroupManager {
   apply(resources: Resources | undefined): void;
   /** Move `pid` into the cgroup in every hierarchy. */
   join(pid: number): void;
+  /**
+   * How a new process gets in without join(pid), which writes cgroup.procs and so makes the kernel
+   * wait for an RCU grace period (native/init/cgjoin.c): v1 directories whose `tasks` file a
+   * single-threaded process writes "0" to itself, and the cgroup2 directory ("" = none) to create
+   * its child in with clone3(CLONE_INTO_CGROUP). Absent where only join() places a process
+   * (the systemd driver hands the pid to systemd).
+   */
+  selfJoin?(): SelfJoin;
   /** Host pids of every process in the cgroup and its sub-cgroups, ascending. */
   pids(): number[];
   /** Remove the directories (children first, then created parents that are empty and ours). Missing dirs are fine. */
@@ -54,6 +62,11 @@ export interface CgroupManager {
    * else signal each pid with the cgroup frozen around it (a paused cgroup stays paused).
    */
   killAll(signal: NodeJS.Signals | number): void;
+}
+
+export interface SelfJoin {
+  tasks: string[];
+  into: string;
 }
 
 export class CgroupError extends Error {

@@ -6,7 +6,7 @@ import { V1Manager } from './v1-manager.js';
 import { V2Manager } from './v2-manager.js';
 import { createSystemdManager, loadSystemdManager, type SavedSystemd } from './systemd/manager.js';
 
-export { CgroupError, type CgroupManager, type CgroupStats } from './api.js';
+export { CgroupError, type CgroupManager, type CgroupStats, type SelfJoin } from './api.js';
 export { detectLayout, type CgroupLayout } from './layout.js';
 export { statsToJSON, stringifyExact } from './stats-json.js';
 export type { Stats, U64 } from './stats.js';

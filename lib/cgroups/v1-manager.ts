@@ -3,7 +3,7 @@
 // used for controllers no v1 hierarchy has (here: hugetlb).
 import { posix } from 'node:path';
 import type { Resources } from '../spec/types.js';
-import { CgroupError } from './api.js';
+import { CgroupError, type SelfJoin } from './api.js';
 import { BaseManager } from './base-manager.js';
 import { fileExists, readCgroupFile, writeCgroupFile, writeProcs } from './fsio.js';
 import { freezeV1, freezeV2, isFrozenAt, thawV1, thawV2 } from './freezer.js';
@@ -72,6 +72,12 @@ export class V1Manager extends BaseManager {
       done.add(dir);
       writeProcs(dir, pid);
     }
+  }
+
+  selfJoin(): SelfJoin {
+    const tasks: string[] = [];
+    for (const key of this.keys()) if (key !== '' && !tasks.includes(this.paths[key])) tasks.push(this.paths[key]);
+    return { tasks, into: this.paths[''] ?? '' };
   }
 
   protected procsDir(): string {

@@ -2,7 +2,7 @@
 // parent's cgroup.subtree_control on the way down (runc does the same), so later updates find
 // their files.
 import type { Resources } from '../spec/types.js';
-import { CgroupError } from './api.js';
+import { CgroupError, type SelfJoin } from './api.js';
 import { BaseManager } from './base-manager.js';
 import { readCgroupFile, writeCgroupFile, writeProcs } from './fsio.js';
 import { freezeV2, isFrozenV2, thawV2 } from './freezer.js';
@@ -68,6 +68,10 @@ export class V2Manager extends BaseManager {
 
   join(pid: number): void {
     writeProcs(this.dir, pid);
+  }
+
+  selfJoin(): SelfJoin {
+    return { tasks: [], into: this.dir };
   }
 
   protected procsDir(): string {

@@ -138,6 +138,13 @@ async function setUp(o: CreateOptions, spec: Spec, bundle: string, dir: string, 
     undo.push(() => c.close());
   }
   plan.consoleSocket = console?.path ?? o.consoleSocket ?? '';
+  // The init's first stage joins the cgroups itself where it can: no pid written to cgroup.procs,
+  // so no RCU grace period (~15 ms) in the kernel (native/init/cgjoin.c). Else we place it.
+  const self = cg.selfJoin?.();
+  if (self) {
+    plan.cgroupTasks = self.tasks;
+    plan.cgroupInto = self.into;
+  }
 
   const stdio = [0, 1, 2];
   for (let i = 0; i < (o.preserveFds ?? 0); i++) stdio.push(3 + i);
@@ -145,7 +152,7 @@ async function setUp(o: CreateOptions, spec: Spec, bundle: string, dir: string, 
   const init = await spawnInit({
     plan,
     stdio,
-    beforeClone: (stagePid) => placeInit(cg, stagePid),
+    beforeClone: self ? undefined : (stagePid) => placeInit(cg, stagePid),
     onHooks: async (pid) => {
       const s = stateJson('creating', pid);
       await runHooks('prestart', hookSteps(h.prestart), s);

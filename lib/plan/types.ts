@@ -208,6 +208,14 @@ export interface Plan {
    * with process.terminal the container init sends the pty master there. Absent or "" = none.
    */
   consoleSocket?: string;
+  /**
+   * cgroup v1 directories the first stage joins itself, before anything else, by writing "0" to
+   * each one's `tasks` file (see native/init/cgjoin.c for why not the runtime writing its pid).
+   * Absent or empty = the runtime places the stage (e.g. the systemd driver).
+   */
+  cgroupTasks?: string[];
+  /** The cgroup2 directory the container init is created in (clone3 CLONE_INTO_CGROUP). Absent or "" = none. */
+  cgroupInto?: string;
 }
 
 /**

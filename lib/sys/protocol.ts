@@ -46,6 +46,8 @@ export const Rec = {
   SECCOMP: 19,
   SECCOMP_RULE: 20,
   CONSOLE_SOCKET: 21,
+  CGROUP_TASKS: 22,
+  CGROUP_INTO: 23,
   ARG: 32,
   ENV: 33,
   CWD: 34,
@@ -291,9 +293,16 @@ export function encodePlanPayload(plan: Plan): Buffer {
   plan.startContainerHooks.forEach((h, i) => w.record(Rec.START_HOOK, () => hookRecord(w, h, `${f}.startContainerHooks[${i}]`)));
   seccompRecords(w, plan.seccomp ?? null, `${f}.seccomp`);
   consoleSocketRecord(w, plan.consoleSocket ?? '', `${f}.consoleSocket`);
+  (plan.cgroupTasks ?? []).forEach((d, i) => w.record(Rec.CGROUP_TASKS, () => w.str(absolute(d, `${f}.cgroupTasks[${i}]`), `${f}.cgroupTasks[${i}]`)));
+  if (plan.cgroupInto) w.record(Rec.CGROUP_INTO, () => w.str(absolute(plan.cgroupInto as string, `${f}.cgroupInto`), `${f}.cgroupInto`));
   processRecords(w, plan.process, `${f}.process`);
   w.record(Rec.END, () => {});
   return w.bytes();
+}
+
+function absolute(path: string, field: string): string {
+  if (!path.startsWith('/')) throw new PlanEncodeError(field, `not an absolute path: ${JSON.stringify(path)}`);
+  return path;
 }
 
 function preserveFdsRecord(w: Writer, n: number, field: string): void {

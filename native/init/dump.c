@@ -215,6 +215,15 @@ static void dump_plan(const struct plan *p)
 	dump_seccomp(p->seccomp);
 	printf(",\"consoleSocket\":");
 	jstr(p->console_socket ? p->console_socket : "");
+	/* Absent records stay absent, as in the TypeScript Plan (both fields are optional there). */
+	if (p->cgroup_tasks.n) {
+		printf(",\"cgroupTasks\":");
+		jstrs(&p->cgroup_tasks);
+	}
+	if (p->cgroup_into) {
+		printf(",\"cgroupInto\":");
+		jstr(p->cgroup_into);
+	}
 	printf("}\n");
 }
 

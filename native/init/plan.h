@@ -128,6 +128,11 @@ struct plan {
 	struct seccomp_plan *seccomp; /* NULL = no filter */
 	const char *console_socket;   /* NULL = none */
 
+	/* PLAN only: v1 cgroup directories the first stage joins itself ("0" to each tasks file),
+	 * and the cgroup2 directory the container init is cloned into (NULL = none). */
+	struct str_list cgroup_tasks;
+	const char *cgroup_into;
+
 	/* EXEC only (`tsrc-init exec`): the container init whose namespaces and root are joined.
 	 * wait_for_exit = !detach; no_new_keyring as in a PLAN. */
 	uint32_t exec_pid;

@@ -291,6 +291,8 @@ static const struct tag_info TAGS[256] = {
 	[R_SECCOMP] = { "SECCOMP", IN_PROC, false, 0 },
 	[R_SECCOMP_RULE] = { "SECCOMP_RULE", IN_PROC, true, 0 },
 	[R_CONSOLE_SOCKET] = { "CONSOLE_SOCKET", IN_PROC, false, 0 },
+	[R_CGROUP_TASKS] = { "CGROUP_TASKS", IN_PLAN, true, 0 },
+	[R_CGROUP_INTO] = { "CGROUP_INTO", IN_PLAN, false, 0 },
 	[R_ARG] = { "ARG", IN_ALL, true, IN_ALL },
 	[R_ENV] = { "ENV", IN_ALL, true, 0 },
 	[R_CWD] = { "CWD", IN_ALL, false, IN_ALL },
@@ -423,6 +425,7 @@ static const char *decode(const uint8_t *buf, size_t len, uint8_t scope, struct 
 	ALLOC(out->readonly.v, counts[R_READONLY]);
 	ALLOC(out->sysctls, counts[R_SYSCTL]);
 	ALLOC(out->start_hooks, counts[R_START_HOOK]);
+	ALLOC(out->cgroup_tasks.v, counts[R_CGROUP_TASKS]);
 	ALLOC(pp->args.v, counts[R_ARG]);
 	ALLOC(pp->env.v, counts[R_ENV]);
 	ALLOC(pp->gids, counts[R_ADDITIONAL_GID]);
@@ -570,6 +573,12 @@ static const char *decode(const uint8_t *buf, size_t len, uint8_t scope, struct 
 			break;
 		case R_CONSOLE_SOCKET:
 			ok = get_str(&c, &out->console_socket) && *out->console_socket;
+			break;
+		case R_CGROUP_TASKS:
+			ok = get_str(&c, &out->cgroup_tasks.v[idx = out->cgroup_tasks.n++]) && *out->cgroup_tasks.v[idx] == '/';
+			break;
+		case R_CGROUP_INTO:
+			ok = get_str(&c, &out->cgroup_into) && *out->cgroup_into == '/';
 			break;
 		case R_EXEC_TARGET:
 			ok = get_u32(&c, &out->exec_pid) && out->exec_pid > 0 && out->exec_pid <= INT32_MAX &&

@@ -49,6 +49,8 @@ enum rec_tag {
 	R_SECCOMP = 19,
 	R_SECCOMP_RULE = 20,
 	R_CONSOLE_SOCKET = 21,
+	R_CGROUP_TASKS = 22,
+	R_CGROUP_INTO = 23,
 	R_ARG = 32,
 	R_ENV = 33,
 	R_CWD = 34,

@@ -1,8 +1,8 @@
 /* `tsrc-init init <syncfd>`.
  *
- * First stage (the process the runtime spawned, placed in the container's cgroups by then):
- *   read PLAN -> close stray fds -> connect the console socket -> open the exec fifo -> setns
- *   joins (user first, mnt last) -> clone(cloneFlags) -> write uid/gid maps -> send PID -> let the
+ * First stage (the process the runtime spawned):
+ *   read PLAN -> join the v1 cgroups (cgjoin.c; unless the runtime placed it already) -> close stray fds -> connect the console socket -> open the exec fifo -> setns
+ *   joins (user first, mnt last) -> clone(cloneFlags, into the cgroup2 directory) -> write uid/gid maps -> send PID -> let the
  *   child go -> supervise: exit 0 when the child is READY (or, with waitForExit, wait for it and
  *   send EXIT).
  * Container init (the clone; pid 1 when a pid namespace was created):
@@ -13,6 +13,7 @@
  * The two talk over an internal socketpair: the first stage sends one "go" byte; the child
  * answers 'R' after READY or 'E' after reporting an ERROR itself. */
 #include "stages.h"
+#include "cgjoin.h"
 #include "console.h"
 #include "devices.h"
 #include "exec.h"
@@ -39,6 +40,9 @@
 #endif
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
 #endif
 
 #define NS_ALL                                                                                       \
@@ -112,12 +116,27 @@ static void write_id_maps(const struct plan *p, pid_t pid)
 	}
 }
 
-/* fork-like clone into the new namespaces; clone3 when the kernel (or its seccomp) allows. */
-static pid_t clone_child(uint32_t flags)
+/* fork-like clone into the new namespaces; clone3 when the kernel (or its seccomp) allows.
+ * With cgroup_fd >= 0 the child starts in that cgroup2 directory; where clone3 cannot do that
+ * (no clone3: ENOSYS; before Linux 5.7: E2BIG for the longer clone_args, or EINVAL) this process
+ * joins the directory first and the child inherits it. */
+static pid_t clone_child(const struct plan *p, int cgroup_fd)
 {
+	uint32_t flags = p->clone_flags;
 	struct clone_args ca = { .flags = flags, .exit_signal = SIGCHLD };
-	long r = syscall(SYS_clone3, &ca, sizeof(ca));
+	long r;
 
+	if (cgroup_fd >= 0) {
+		ca.flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = (uint64_t)cgroup_fd;
+		r = syscall(SYS_clone3, &ca, sizeof(ca));
+		if (r >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL))
+			return (pid_t)r;
+		cgroup_into_join_self(p);
+		ca.flags = flags;
+		ca.cgroup = 0;
+	}
+	r = syscall(SYS_clone3, &ca, sizeof(ca));
 	if (r >= 0 || errno != ENOSYS)
 		return (pid_t)r;
 	/* clone(2) cannot carry CLONE_NEWTIME (it overlaps the signal bits): unshare it for children. */
@@ -232,7 +251,11 @@ void init_main(int sync_fd)
 		die("plan", EINVAL, "a terminal needs a console socket to send its pty master to");
 	if (plan.console_socket && !plan.process.terminal)
 		die("plan", EINVAL, "a console socket without a terminal");
+	/* Before anything else, so whatever the stage does is accounted to the container as when
+	 * the runtime moved it; and before setns, while the paths resolve on the host. */
+	cgroup_tasks_join(&plan);
 	close_stray_fds(3 + plan.preserve_fds, sync_fd);
+	int cgroup_fd = cgroup_into_open(&plan);
 	/* Connected here, in the runtime's mount namespace, where the path means what it said. */
 	int console_sock = plan.console_socket ? console_connect(plan.console_socket) : -1;
 	/* Opened here, with the runtime's own credentials and mount namespace, so a container root
@@ -242,9 +265,13 @@ void init_main(int sync_fd)
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		die("init", errno, "socketpair");
-	pid_t pid = clone_child(plan.clone_flags);
-	if (pid < 0)
+	pid_t pid = clone_child(&plan, cgroup_fd);
+	if (pid < 0) {
+		if (cgroup_fd >= 0)
+			die("clone", errno, "clone with flags 0x%x into cgroup %s", plan.clone_flags, plan.cgroup_into);
 		die("clone", errno, "clone with flags 0x%x", plan.clone_flags);
+	}
+	close_quiet(cgroup_fd);
 	if (pid == 0) {
 		close(sv[0]);
 		container_init(&plan, sv[1], sync_fd, fifo, console_sock);
