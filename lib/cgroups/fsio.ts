@@ -9,9 +9,12 @@ export type U64 = number | bigint;
 
 export const U64_MAX = 18446744073709551615n;
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
+// Made on first use: a V8 startup snapshot (build/tsrc) evaluates this module at build time, where
+// SharedArrayBuffer does not exist.
+let sleeper: Int32Array | undefined;
 /** Blocking sleep: the manager API is synchronous and the waits (freezer, EBUSY) are milliseconds. */
 export function sleepMs(ms: number): void {
+  sleeper ??= new Int32Array(new SharedArrayBuffer(4));
   Atomics.wait(sleeper, 0, 0, ms);
 }
 
