@@ -7,15 +7,54 @@
  * makes a call the fast path does not serve fail with status 125 instead (tests use it to know
  * which side answered). */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
 #include "fast_cli.h"
 #include "log.h"
+
+/* FNV-1a 64 of the first "flags" line of /proc/cpuinfo, as scripts/gen-fast-cli.mjs computes it. */
+static uint64_t cpu_flags_hash(void)
+{
+	char text[8192];
+	int fd = open("/proc/cpuinfo", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof text - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 0;
+	text[n] = 0;
+	char *line = strncmp(text, "flags", 5) == 0 ? text : strstr(text, "\nflags");
+	if (!line)
+		return 0;
+	if (*line == '\n')
+		line++;
+	char *end = strchr(line, '\n');
+	if (!end)
+		return 0; /* cut off: cannot compare */
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (char *p = line; p < end; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	return h;
+}
+
+/* Whether the startup snapshot can load: present, and this is the node binary and CPU it was built
+ * for. Otherwise node would refuse it and exit; bin/tsrc (no snapshot) is slower but works. */
+static bool snapshot_usable(const char *blob)
+{
+	struct stat st;
+	if (access(blob, R_OK) != 0 || stat(TSRC_NODE, &st) != 0)
+		return false;
+	long long mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+	return st.st_size == TSRC_NODE_SIZE && mtime_ns == TSRC_NODE_MTIME_NS && cpu_flags_hash() == TSRC_CPU_FLAGS_HASH;
+}
 
 static _Noreturn void exec_node(int argc, char **argv)
 {
@@ -31,7 +70,7 @@ static _Noreturn void exec_node(int argc, char **argv)
 		abort();
 	int n = 0;
 	args[n++] = (char *)TSRC_NODE;
-	if (access(blob, R_OK) == 0) {
+	if (snapshot_usable(blob)) {
 		/* The snapshot's main reads process.argv[2..]: a name stands where a script would. */
 		args[n++] = (char *)"--snapshot-blob";
 		args[n++] = (char *)blob;

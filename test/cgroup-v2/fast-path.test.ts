@@ -33,7 +33,9 @@ if (haveRoot(t)) {
     t.match(readFileSync(join(cg, 'cgroup.events'), 'utf8'), /^frozen 1$/m, 'the kernel reports the cgroup frozen');
     const paused = fast(['state', id]);
     t.equal(JSON.parse(paused.stdout).status, 'paused');
-    t.equal(paused.stdout, viaNode(['state', id]).stdout, 'same bytes as the Node CLI');
+    const node = viaNode(['state', id]);
+    t.equal(node.status, 0, node.stderr);
+    t.equal(paused.stdout, node.stdout, 'same bytes as the Node CLI');
     t.equal(fast(['list', '-f', 'json']).stdout, viaNode(['list', '-f', 'json']).stdout);
     t.equal(fast(['resume', id]).status, 0);
     t.match(readFileSync(join(cg, 'cgroup.events'), 'utf8'), /^frozen 0$/m);
