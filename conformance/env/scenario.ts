@@ -25,7 +25,7 @@ export function runtimes(): Runtime[] {
   if (!runc) throw new Error("runc not found: install the Debian package 'runc' (the control runtime)");
   const all: Runtime[] = [
     { name: 'runc', binary: runc },
-    // Callers get build/tsrc (README): the snapshot launcher, with no dependence on PATH.
+    // Callers get build/tsrc (README): the native fast path (Node for other calls), with no dependence on PATH.
     { name: 'tsrc', binary: TSRC_LAUNCHER },
   ];
   const only = process.env.CONFORMANCE_RUNTIMES?.split(',').filter(Boolean);
