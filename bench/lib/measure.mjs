@@ -23,9 +23,10 @@ export class Measurer {
    * Runs argv (n copies at once when n > 1, "{}" in an argument becomes the copy index).
    * stdin and stdout are /dev/null unless `captureStdout`; stderr goes to a file, not a pipe, because
    * a created container's init inherits it and would otherwise hold a pipe open.
+   * `env` replaces the environment (default: this process's).
    * Returns { ms, maxRssKiB, ok, failed, error, stdout }.
    */
-  run(argv, { n = 1, timeoutS = 60, captureStdout = false } = {}) {
+  run(argv, { n = 1, timeoutS = 60, captureStdout = false, env = process.env } = {}) {
     const err = openSync(this.stderrPath, 'w');
     const out = captureStdout ? openSync(this.stdoutPath, 'w') : 'ignore';
     let r;
@@ -33,6 +34,7 @@ export class Measurer {
       r = spawnSync(this.bin, ['-n', String(n), '-t', String(timeoutS), '--', ...argv], {
         stdio: ['ignore', out, err, 'pipe'],
         encoding: 'utf8',
+        env,
         timeout: (timeoutS + 30) * 1000,
       });
     } finally {

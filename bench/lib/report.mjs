@@ -82,7 +82,9 @@ export class Report {
 
   header(withFloor) {
     const cols = ['', ...this.names, ...this.others.map((o) => `tsrc/${o}`)];
-    if (withFloor && this.others.length + 1 === this.names.length) cols.push(`tsrc/\`node -e 0\` (target ≤ ${FLOOR_TARGET}×)`);
+    if (withFloor && this.others.length + 1 === this.names.length) {
+      cols.push(`tsrc/\`node -e 0\` (target ≤ ${FLOOR_TARGET}×)`, 'tsrc/`node -e 0` without NODE_*');
+    }
     return [`| ${cols.join(' | ')} |`, `|${cols.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`];
   }
 
@@ -93,8 +95,10 @@ export class Report {
     for (const o of this.others) cells.push(this.ratio(t, val(o)));
     if (withFloor && this.names.includes('tsrc')) {
       const f = this.value('t:floor', 'node');
+      const clean = this.value('t:floor-clean', 'node');
       if (floor && Number.isFinite(t) && f > 0) cells.push(`${(t / f).toFixed(2)}× ${t / f <= FLOOR_TARGET ? '✓' : '✗'}`);
       else cells.push(floor ? 'n/a' : '—');
+      cells.push(floor && Number.isFinite(t) && clean > 0 ? `${(t / clean).toFixed(2)}×` : floor ? 'n/a' : '—');
     }
     return `| ${cells.join(' | ')} |`;
   }
@@ -109,7 +113,11 @@ export class Report {
       `${iterations.scale} for list/state, ${iterations.concurrent} for 20 concurrent creates` +
       `${iterations.ctr ? `, ${iterations.ctr} for \`ctr run\`` : ''}. ` +
       'Runtimes take turns within each iteration; the order rotates every iteration.', '');
-    L.push(`Floor: \`node -e 0\` takes **${num(floorMs)} ms** (peak RSS ${num(floorMiB)} MiB) here.`, '');
+    const cleanMs = this.value('t:floor-clean', 'node');
+    const extra = Object.keys(process.env).filter((k) => k.startsWith('NODE_'));
+    L.push(`Floor: \`node -e 0\` takes **${num(floorMs)} ms** (peak RSS ${num(floorMiB)} MiB) here, in the environment every runtime ` +
+      `is run with${extra.length ? ` (it sets ${extra.map((k) => `\`${k}\``).join(', ')})` : ''}; **${num(cleanMs)} ms** without its NODE_* ` +
+      'variables, which is how build/tsrc runs Node (it drops them: tsrc takes no Node flags from its caller and makes no TLS connection).', '');
     L.push('### Latency (ms)', '', ...this.header(true));
     for (const [m, label, floor] of LATENCY) L.push(this.row(label, m, { floor, withFloor: true }));
     L.push('', '### `list` and `state` with N waiting containers present (ms)', '', ...this.header(true));
