@@ -43,6 +43,7 @@ export const PATTERN_WORDS: Readonly<Record<string, string>> = {
   '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$':
     'must be an RFC 3339 time such as "2006-01-02T15:04:05Z"',
   '^CAP_[A-Z0-9_]+$': 'must be a capability name such as "CAP_CHOWN"',
+  '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$': 'must be a UTC time with milliseconds such as "2006-01-02T15:04:05.000Z"',
 };
 
 const TYPE_WORDS: Readonly<Record<string, string>> = {
