@@ -96,6 +96,12 @@ export async function execInContainer(c: Container, o: ExecOptions): Promise<num
   const stdio = [0, 1, 2];
   for (let i = 0; i < o.preserveFds; i++) stdio.push(3 + i);
 
+  // The stage joins the cgroups itself where it can (no RCU grace period; see native/init/cgjoin.c).
+  const self = c.cgroup().selfJoin?.();
+  if (self) {
+    plan.cgroupTasks = self.tasks;
+    plan.cgroupInto = self.into;
+  }
   const { spawnExec } = await import('../sys/init-runner.js');
   let handle: ExecHandle;
   try {
@@ -104,7 +110,7 @@ export async function execInContainer(c: Container, o: ExecOptions): Promise<num
       initStartTime: c.state.pidStartTime,
       plan,
       stdio,
-      beforeClone: (stagePid) => c.cgroup().join(stagePid),
+      beforeClone: self ? undefined : (stagePid) => c.cgroup().join(stagePid),
       warn: (m) => log.warn(m),
     });
   } catch (e) {

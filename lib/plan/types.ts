@@ -238,4 +238,8 @@ export interface ExecPlan {
    * subreaper (containerd's shim); false: the stage waits for it and reports its exit status.
    */
   detach: boolean;
+  /** As Plan.cgroupTasks: the exec stage joins these v1 directories itself. */
+  cgroupTasks?: string[];
+  /** As Plan.cgroupInto: the exec'd process is cloned into this cgroup2 directory. */
+  cgroupInto?: string;
 }

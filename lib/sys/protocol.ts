@@ -221,6 +221,12 @@ function hookRecord(w: Writer, h: Hook, field: string): void {
 }
 
 /** The PLAN payload (records only, no frame header). */
+/** CGROUP_TASKS and CGROUP_INTO: where the C stage puts itself (v1) and its child (cgroup2). */
+function cgroupJoinRecords(w: Writer, plan: { cgroupTasks?: string[]; cgroupInto?: string }, f: string): void {
+  (plan.cgroupTasks ?? []).forEach((d, i) => w.record(Rec.CGROUP_TASKS, () => w.str(absolute(d, `${f}.cgroupTasks[${i}]`), `${f}.cgroupTasks[${i}]`)));
+  if (plan.cgroupInto) w.record(Rec.CGROUP_INTO, () => w.str(absolute(plan.cgroupInto as string, `${f}.cgroupInto`), `${f}.cgroupInto`));
+}
+
 export function encodePlanPayload(plan: Plan): Buffer {
   const w = new Writer();
   const f = 'plan';
@@ -293,8 +299,7 @@ export function encodePlanPayload(plan: Plan): Buffer {
   plan.startContainerHooks.forEach((h, i) => w.record(Rec.START_HOOK, () => hookRecord(w, h, `${f}.startContainerHooks[${i}]`)));
   seccompRecords(w, plan.seccomp ?? null, `${f}.seccomp`);
   consoleSocketRecord(w, plan.consoleSocket ?? '', `${f}.consoleSocket`);
-  (plan.cgroupTasks ?? []).forEach((d, i) => w.record(Rec.CGROUP_TASKS, () => w.str(absolute(d, `${f}.cgroupTasks[${i}]`), `${f}.cgroupTasks[${i}]`)));
-  if (plan.cgroupInto) w.record(Rec.CGROUP_INTO, () => w.str(absolute(plan.cgroupInto as string, `${f}.cgroupInto`), `${f}.cgroupInto`));
+  cgroupJoinRecords(w, plan, f);
   processRecords(w, plan.process, `${f}.process`);
   w.record(Rec.END, () => {});
   return w.bytes();
@@ -414,6 +419,7 @@ export function encodeExec(target: ExecTarget, plan: ExecPlan): Buffer {
   preserveFdsRecord(w, plan.preserveFds, `${f}.preserveFds`);
   seccompRecords(w, plan.seccomp, `${f}.seccomp`);
   consoleSocketRecord(w, plan.consoleSocket, `${f}.consoleSocket`);
+  cgroupJoinRecords(w, plan, f);
   processRecords(w, plan.process, `${f}.process`);
   w.record(Rec.END, () => {});
   return encodeFrame(Msg.EXEC, w.bytes());

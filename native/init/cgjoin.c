@@ -13,7 +13,10 @@
 #include "common.h"
 
 #include <fcntl.h>
+#include <linux/sched.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static void write_zero(const char *dir, const char *file)
@@ -50,4 +53,26 @@ void cgroup_into_join_self(const struct plan *p)
 {
 	if (p->cgroup_into)
 		write_zero(p->cgroup_into, "cgroup.procs");
+}
+
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+pid_t fork_into_cgroup(int cgroup_fd)
+{
+	if (cgroup_fd < 0)
+		return fork();
+	struct clone_args ca = { .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)cgroup_fd };
+	long r = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (r >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL))
+		return (pid_t)r;
+	int fd = openat(cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "0", 1) != 1)
+		die("cgroup", errno, "join the container's cgroup2 directory");
+	close(fd);
+	return fork();
 }

@@ -12,6 +12,7 @@
  *   close fds, [seccomp loaded], execve: the same steps, from the same code, as the container
  *   init's. */
 #include "exec_in.h"
+#include "cgjoin.h"
 #include "console.h"
 #include "exec.h"
 #include "nsjoin.h"
@@ -125,7 +126,11 @@ void exec_in_main(int sync_fd)
 		die("plan", EINVAL, "a terminal needs a console socket to send its pty master to");
 	if (plan.console_socket && !plan.process.terminal)
 		die("plan", EINVAL, "a console socket without a terminal");
+	/* As the init's first stage does (stages.c): joined before anything else, and before setns,
+	 * while the paths resolve on the host. */
+	cgroup_tasks_join(&plan);
 	close_stray_fds(3 + plan.preserve_fds, sync_fd);
+	int cgroup_fd = cgroup_into_open(&plan);
 	int console_sock = plan.console_socket ? console_connect(plan.console_socket) : -1;
 	int procfd = proc_open("exec");
 
@@ -154,9 +159,10 @@ void exec_in_main(int sync_fd)
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		die("exec", errno, "socketpair");
-	pid_t child = fork();
+	pid_t child = fork_into_cgroup(cgroup_fd);
 	if (child < 0)
 		die("exec", errno, "fork");
+	close_quiet(cgroup_fd);
 	if (child == 0) {
 		close(sv[0]);
 		exec_child(&plan, sv[1], sync_fd, procfd, console_sock);

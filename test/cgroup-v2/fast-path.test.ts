@@ -1,6 +1,7 @@
 // build/tsrc's native fast path on a pure cgroup v2 host (run inside the VM by
 // scripts/test-cgroup-v2.sh): pause/resume through cgroup.freeze, status read from it, and delete
-// removing the v2 cgroup, all without Node (TSRC_FAST=only), and agreeing with the Node CLI.
+// removing the v2 cgroup, all without Node (TSRC_FAST=only), and agreeing with the Node CLI; and
+// exec placing its process in the container's cgroup.
 import t from 'tap';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,6 +29,12 @@ if (haveRoot(t)) {
     const cg = `/sys/fs/cgroup${cgroupsPath}`;
     t.equal(h.tsrc(['create', '--bundle', dir, id]).status, 0);
     t.equal(fast(['start', id]).status, 0);
+    // exec (Node): the process is cloned straight into the container's cgroup (CLONE_INTO_CGROUP).
+    const pidFile = join(h.work, 'exec.pid');
+    const ex = h.tsrc(['exec', '--detach', '--pid-file', pidFile, id, 'sleep', '100']);
+    t.equal(ex.status, 0, ex.stderr);
+    const execPid = Number(readFileSync(pidFile, 'utf8'));
+    t.ok(readFileSync(join(cg, 'cgroup.procs'), 'utf8').split('\n').includes(String(execPid)), "the exec'd process is in the container's cgroup");
     t.equal(fast(['pause', id]).status, 0);
     t.equal(readFileSync(join(cg, 'cgroup.freeze'), 'utf8').trim(), '1');
     t.match(readFileSync(join(cg, 'cgroup.events'), 'utf8'), /^frozen 1$/m, 'the kernel reports the cgroup frozen');

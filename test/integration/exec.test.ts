@@ -67,6 +67,10 @@ if (haveRoot(t)) {
     t.ok(pid > 0);
     t.ok(JSON.parse(h.tsrc(['ps', '--format', 'json', c.id]).stdout).includes(pid), 'listed by ps (in the cgroup)');
     t.equal(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), 'sleep\u0000500\u0000');
+    // The stage joined the v1 hierarchies itself (tasks) and cloned the process into the cgroup2
+    // directory (CLONE_INTO_CGROUP): every hierarchy, the unified one included, as the init's.
+    const initPid = JSON.parse(h.tsrc(['state', c.id]).stdout).pid;
+    t.equal(readFileSync(`/proc/${pid}/cgroup`, 'utf8'), readFileSync(`/proc/${initPid}/cgroup`, 'utf8'), "in every one of the init's cgroups");
     h.tsrc(['delete', '--force', c.id]);
   });
 
