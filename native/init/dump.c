@@ -123,6 +123,20 @@ static void dump_seccomp(const struct seccomp_plan *s)
 	printf("]}");
 }
 
+/* CGROUP_TASKS and CGROUP_INTO, of a PLAN or an EXEC. Absent records stay absent, as in the
+ * TypeScript Plan and ExecPlan (both fields are optional there). */
+static void dump_cgroup_join(const struct plan *p)
+{
+	if (p->cgroup_tasks.n) {
+		printf(",\"cgroupTasks\":");
+		jstrs(&p->cgroup_tasks);
+	}
+	if (p->cgroup_into) {
+		printf(",\"cgroupInto\":");
+		jstr(p->cgroup_into);
+	}
+}
+
 static void dump_plan(const struct plan *p)
 {
 	printf("{\"cloneFlags\":%u,\"joins\":[", p->clone_flags);
@@ -215,15 +229,7 @@ static void dump_plan(const struct plan *p)
 	dump_seccomp(p->seccomp);
 	printf(",\"consoleSocket\":");
 	jstr(p->console_socket ? p->console_socket : "");
-	/* Absent records stay absent, as in the TypeScript Plan (both fields are optional there). */
-	if (p->cgroup_tasks.n) {
-		printf(",\"cgroupTasks\":");
-		jstrs(&p->cgroup_tasks);
-	}
-	if (p->cgroup_into) {
-		printf(",\"cgroupInto\":");
-		jstr(p->cgroup_into);
-	}
+	dump_cgroup_join(p);
 	printf("}\n");
 }
 
@@ -241,6 +247,7 @@ static void dump_exec(const struct plan *p)
 	jbool("noNewKeyring", p->no_new_keyring);
 	putchar(',');
 	jbool("detach", !p->wait_for_exit);
+	dump_cgroup_join(p);
 	printf("}}\n");
 }
 

@@ -273,7 +273,16 @@ t.test('the decoder rejects malformed input', async (t) => {
 
 function execPlan(): ExecPlan {
   const p = richPlan();
-  return { process: p.process, consoleSocket: '/tmp/pty/x.sock', seccomp: p.seccomp ?? null, preserveFds: 1, noNewKeyring: true, detach: true };
+  return {
+    process: p.process,
+    consoleSocket: '/tmp/pty/x.sock',
+    seccomp: p.seccomp ?? null,
+    preserveFds: 1,
+    noNewKeyring: true,
+    detach: true,
+    cgroupTasks: ['/sys/fs/cgroup/cpuset/tsrc/a', '/sys/fs/cgroup/memory/tsrc/a'],
+    cgroupInto: '/sys/fs/cgroup/unified/tsrc/a',
+  };
 }
 
 t.test('EXEC round-trips, and refuses what only a PLAN may carry', async (t) => {
