@@ -1,6 +1,6 @@
 // The only module that touches cgroupfs files. Every write is one open(O_WRONLY) + one write(2),
 // because cgroupfs treats each write as one command (devices.allow, io.max, rdma.max lines).
-import { closeSync, constants, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, statfsSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { errnoCode, opError, writeError } from './errors.js';
 
@@ -64,22 +64,6 @@ export function fileExists(path: string): boolean {
   }
 }
 
-const CGROUP_SUPER_MAGIC = 0x27e0eb;
-const CGROUP2_SUPER_MAGIC = 0x63677270;
-
-/**
- * Whether `path` is a directory on a cgroup filesystem: 'missing' if it does not exist. destroy()
- * checks this before removing anything, so a corrupted state file cannot make it rmdir elsewhere.
- */
-export function onCgroupfs(path: string): 'yes' | 'no' | 'missing' {
-  try {
-    const t = statfsSync(path).type;
-    return t === CGROUP_SUPER_MAGIC || t === CGROUP2_SUPER_MAGIC ? 'yes' : 'no';
-  } catch (e) {
-    if (errnoCode(e) === 'ENOENT') return 'missing';
-    throw opError('statfs', path, e);
-  }
-}
 
 /** Parse one u64 the way runc does: "max" is U64_MAX, negative values (cfs_quota_us -1) are 0. */
 export function parseU64(text: string): U64 {
@@ -140,46 +124,6 @@ export function mkdirOnce(path: string): 'created' | 'existed' | 'parent-missing
     if (code === 'ENOENT') return 'parent-missing';
     throw opError('mkdir', path, e);
   }
-}
-
-/**
- * rmdir with runc's patience: EBUSY (tasks still exiting) is retried with a doubling delay for
- * about a second. Returns false when the directory is not empty (children or tasks remain) and
- * `ifEmpty` is set, so callers can leave shared parents in place.
- */
-export function rmdirRetry(path: string, opts: { ifEmpty?: boolean } = {}): boolean {
-  let delay = 1;
-  for (let tries = 0; ; tries++) {
-    try {
-      rmdirSync(path);
-      return true;
-    } catch (e) {
-      const code = errnoCode(e);
-      if (code === 'ENOENT') return true;
-      if (opts.ifEmpty && (code === 'ENOTEMPTY' || code === 'EBUSY' || code === 'EEXIST')) return false;
-      if (code === 'EBUSY' && tries < 10) {
-        sleepMs(delay);
-        delay *= 2;
-        continue;
-      }
-      throw opError('rmdir', path, e);
-    }
-  }
-}
-
-/** Remove a cgroup directory and every sub-cgroup in it, children first. Missing is fine. */
-export function removeCgroupTree(path: string): void {
-  let entries: string[];
-  try {
-    entries = readdirSync(path, { withFileTypes: true })
-      .filter((d) => d.isDirectory())
-      .map((d) => d.name);
-  } catch (e) {
-    if (errnoCode(e) === 'ENOENT') return;
-    throw opError('read', path, e);
-  }
-  for (const name of entries) removeCgroupTree(join(path, name));
-  rmdirRetry(path);
 }
 
 /** Every cgroup directory at and below `path` (the directory itself first). Vanishing ones are skipped. */

@@ -2,7 +2,10 @@
 // destroy() removes exactly those (plus the container's own directories) and nothing else.
 import { posix } from 'node:path';
 import { CgroupError } from './api.js';
-import { mkdirOnce, onCgroupfs, removeCgroupTree, rmdirRetry } from './fsio.js';
+import { cgroupRemove } from '../sys/native.js';
+import type { NativeOpError } from '../sys/native.js';
+import { opError } from './errors.js';
+import { mkdirOnce } from './fsio.js';
 
 export interface ChainHooks {
   /** Called with each existing or new directory from the mount point's child down to `leaf`'s parent, before its child is made. */
@@ -40,41 +43,23 @@ export function createChain(mountpoint: string, leaf: string, created: string[],
   throw new CgroupError(`cgroup: mkdir ${leaf}: a parent directory keeps disappearing (concurrent removal?)`);
 }
 
-/** True if `dir` is `leaf` or one of its ancestors. */
-function isAncestorOrSelf(dir: string, leaf: string): boolean {
-  return leaf === dir || leaf.startsWith(dir.endsWith('/') ? dir : dir + '/');
-}
-
 /**
  * Remove each leaf (with any sub-cgroups the container made), then the parents we created,
  * deepest first, if they are empty: a parent that now holds another container stays.
  * Entries of `created` that are not ancestors of a leaf are ignored (never trust a state file
- * to name arbitrary directories).
+ * to name arbitrary directories), and nothing off a cgroup filesystem is touched. Written once, in
+ * C (native/fast/cgroup_rm.c), which build/tsrc's delete runs too.
  */
 export function destroyTree(leaves: string[], created: string[]): void {
-  const uniqueLeaves = [...new Set(leaves)];
-  const errors: string[] = [];
-  for (const leaf of uniqueLeaves) {
-    try {
-      const where = onCgroupfs(leaf);
-      if (where === 'missing') continue;
-      if (where === 'no') throw new CgroupError(`cgroup: refusing to remove ${leaf}: not a cgroup directory`);
-      removeCgroupTree(leaf);
-    } catch (e) {
-      errors.push((e as Error).message);
-    }
+  try {
+    cgroupRemove(leaves, created);
+  } catch (e) {
+    const err = e as NativeOpError;
+    const first =
+      err.syscall === 'refuse'
+        ? new CgroupError(`cgroup: refusing to remove ${err.path}: not a cgroup directory`)
+        : opError(err.syscall ?? 'rmdir', err.path ?? '', e);
+    if ((err.count ?? 1) > 1) throw new CgroupError(`${first.message} (and ${(err.count ?? 1) - 1} more)`, first.code);
+    throw first;
   }
-  const parents = [...new Set(created)]
-    .filter((d) => !uniqueLeaves.includes(d) && uniqueLeaves.some((l) => isAncestorOrSelf(d, l)))
-    .sort((a, b) => b.split('/').length - a.split('/').length);
-  for (const dir of parents) {
-    try {
-      if (onCgroupfs(dir) !== 'yes') continue;
-      rmdirRetry(dir, { ifEmpty: true });
-    } catch (e) {
-      errors.push((e as Error).message);
-    }
-  }
-  if (errors.length === 1) throw new CgroupError(errors[0]);
-  if (errors.length > 1) throw new CgroupError(`${errors[0]} (and ${errors.length - 1} more)`);
 }

@@ -1,5 +1,4 @@
 import { readdirSync } from 'node:fs';
-import { isFrozenAt } from '../cgroups/freezer.js';
 import { deriveStatus, loadState, publicState } from '../container/state.js';
 import { containerDir } from '../container/state.js';
 import { errnoCode } from '../util/errors.js';
@@ -31,8 +30,7 @@ export default async function list(a: GlobalArgs & { format: 'table' | 'json'; q
     } catch {
       continue; // a container being created or deleted right now
     }
-    const st = s;
-    states.push(publicState(s, deriveStatus(containerDir(a.root, id), s, () => isFrozenAt(st.cgroup.paths))));
+    states.push(publicState(s, deriveStatus(containerDir(a.root, id))));
   }
   if (a.quiet) {
     process.stdout.write(states.map((s) => s.id + '\n').join(''));

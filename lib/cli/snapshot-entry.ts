@@ -8,10 +8,12 @@ import v8 from 'node:v8';
 import { fastParse } from './fast-parse.js';
 import { main } from './main.js';
 // create and run are the commands that still start Node (build/tsrc answers the others natively):
-// the modules of their path are evaluated here, at build time, instead of on every call. (Not
-// lib/container/*: proc.ts makes a SharedArrayBuffer at load, which a snapshot builder lacks.)
+// the modules of their path are evaluated here, at build time, instead of on every call.
 import '../cgroups/index.js';
 import '../sys/init-runner.js';
+import '../container/create.js';
+import './create.js';
+import './run.js';
 import { buildPlan } from '../plan/build-plan.js';
 import { deviceCgroupRules } from '../plan/device-rules.js';
 import { validateContainerId } from '../spec/id.js';

@@ -2,7 +2,6 @@
 // its cgroup manager, all derived from what create saved plus what the kernel says now. The
 // manager's code is only loaded by commands that use it: state, start and kill need none of it.
 import type { CgroupManager } from '../cgroups/api.js';
-import { isFrozenAt } from '../cgroups/freezer.js';
 import { validateContainerId } from '../spec/id.js';
 import type { Status } from '../spec/types.js';
 import { containerDir, deriveStatus, loadState } from './state.js';
@@ -32,7 +31,7 @@ export async function openContainer(root: string, id: string, opts: { cgroup?: b
     id,
     dir,
     state,
-    status: () => deriveStatus(dir, state, () => isFrozenAt(state.cgroup.paths)),
+    status: () => deriveStatus(dir),
     cgroup: () => {
       if (!cg) throw new Error('internal: container opened without its cgroup manager');
       return cg;

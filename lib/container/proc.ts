@@ -1,5 +1,6 @@
 // What /proc says about a pid: whether it is still the process we started (start time), and whether it has exited.
 import { readFileSync } from 'node:fs';
+import { processAlive } from '../sys/native.js';
 
 export interface ProcStat {
   state: string;
@@ -20,15 +21,15 @@ export function procStat(pid: number): ProcStat | null {
   return { state: rest[0], ppid: Number(rest[1]), startTime: Number(rest[19]) };
 }
 
-/** True while `pid` is the same live (not zombie) process that had `startTime`. */
+/** True while `pid` is the same live (not zombie) process that had `startTime` (native/fast/status.c, as build/tsrc decides it). */
 export function isAlive(pid: number, startTime: number): boolean {
-  if (pid <= 0) return false;
-  const st = procStat(pid);
-  return st !== null && st.startTime === startTime && st.state !== 'Z' && st.state !== 'X';
+  return processAlive(pid, startTime);
 }
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
+// Made on first use: the V8 startup snapshot builder (lib/cli/snapshot-entry.ts) has no SharedArrayBuffer.
+let sleeper: Int32Array | undefined;
 export function sleepMs(ms: number): void {
+  sleeper ??= new Int32Array(new SharedArrayBuffer(4));
   Atomics.wait(sleeper, 0, 0, ms);
 }
 

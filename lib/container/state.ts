@@ -1,11 +1,11 @@
 // Where a container's state lives (<root>/<id>/) and how it is read and written: atomically
 // (temp file + rename), so a crash never leaves a half-written state behind.
-import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Hook } from '../plan/types.js';
 import type { State, Status } from '../spec/types.js';
 import { NotExistError, errnoCode } from '../util/errors.js';
-import { isAlive } from './proc.js';
+import { containerStatus } from '../sys/native.js';
 
 export const OCI_VERSION = '1.3.0';
 
@@ -65,19 +65,17 @@ export function exists(root: string, id: string): boolean {
   }
 }
 
-/** created until `start` removes the exec fifo; running while the init lives; stopped after. Paused is decided by the cgroup freezer. */
-export function deriveStatus(dir: string, s: SavedState, isPaused?: () => boolean): Status {
-  if (!isAlive(s.pid, s.pidStartTime)) return 'stopped';
-  if (fifoExists(dir)) return 'created';
-  if (isPaused?.()) return 'paused';
-  return 'running';
-}
-
-function fifoExists(dir: string): boolean {
+/**
+ * stopped unless the saved pid is still the process that had the saved start time; created while
+ * the exec fifo exists (until `start`); paused while the cgroup freezer says so; else running.
+ * Computed from the state directory by native/fast/container_status.c, the code build/tsrc runs.
+ */
+export function deriveStatus(dir: string): Status {
   try {
-    return lstatSync(execFifoPath(dir)).isFIFO();
-  } catch {
-    return false;
+    return containerStatus(dir);
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return 'stopped'; // deleted meanwhile
+    throw e;
   }
 }
 

@@ -21,6 +21,22 @@ interface Addon {
   bpfProgDetach(progFd: number, targetFd: number, attachType: number): void;
   bpfProgQuery(targetFd: number, attachType: number): number[];
   bpfProgGetFdById(id: number): number;
+  containerStatus(dir: string): ContainerStatus;
+  processAlive(pid: number, startTime: number): boolean;
+  cgroupIsFrozen(dir: string, v2: boolean): boolean;
+  cgroupFreeze(dir: string, v2: boolean): void;
+  cgroupThaw(dir: string, v2: boolean): void;
+  cgroupRemove(leaves: string[], created: string[]): void;
+}
+
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'stopped';
+
+/** What the bridge to native/fast (fast_bridge.cc) adds to an ErrnoException. */
+export interface NativeOpError extends NodeJS.ErrnoException {
+  /** What the freezer was doing. */
+  why?: string;
+  /** How many directories a removal failed on in all (this error is the first). */
+  count?: number;
 }
 
 export const LOCK_SH = 1;
@@ -45,6 +61,8 @@ function nodeError(e: unknown, detail?: string): unknown {
   out.errno = -err.errno;
   out.syscall = err.syscall;
   if (detail) out.path = detail;
+  const extra = err as unknown as Record<string, unknown>;
+  for (const k of ['path', 'why', 'count']) if (extra[k] !== undefined) (out as unknown as Record<string, unknown>)[k] = extra[k];
   return out;
 }
 
@@ -150,4 +168,35 @@ export function bpfProgQuery(targetFd: number, attachType: number): number[] {
 /** bpf(BPF_PROG_GET_FD_BY_ID): an fd for a loaded program; close it with fs.closeSync. */
 export function bpfProgGetFdById(id: number): number {
   return call(() => load().bpfProgGetFdById(id));
+}
+
+// The rules build/tsrc applies natively, from the same C code (native/fast via fast_bridge.cc), so
+// each is written once.
+
+/** A container's status from its state directory (native/fast/container_status.c). */
+export function containerStatus(dir: string): ContainerStatus {
+  return call(() => load().containerStatus(dir), dir);
+}
+
+/** Whether pid is still the live, non-zombie process that had this /proc/<pid>/stat start time. */
+export function processAlive(pid: number, startTime: number): boolean {
+  return load().processAlive(pid, startTime);
+}
+
+/** The cgroup freezer (native/fast/freezer.c): v1 freezer.state, or cgroup2 (v2) cgroup.freeze. */
+export function cgroupIsFrozen(dir: string, v2: boolean): boolean {
+  return call(() => load().cgroupIsFrozen(dir, v2), dir);
+}
+
+export function cgroupFreeze(dir: string, v2: boolean): void {
+  call(() => load().cgroupFreeze(dir, v2), dir);
+}
+
+export function cgroupThaw(dir: string, v2: boolean): void {
+  call(() => load().cgroupThaw(dir, v2), dir);
+}
+
+/** Removes a container's cgroup leaves (with sub-cgroups) and the created ancestors left empty (native/fast/cgroup_rm.c). */
+export function cgroupRemove(leaves: string[], created: string[]): void {
+  call(() => load().cgroupRemove(leaves, created));
 }

@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include "bpf.h"
+#include "fast_bridge.h"
 
 #include <cerrno>
 #include <csignal>
@@ -319,6 +320,7 @@ Napi::Value SetWinsize(const Napi::CallbackInfo &info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
+  InitFastBridge(env, exports);
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal, "pidfdSendSignal"));
   exports.Set("pidfdWait", Napi::Function::New(env, PidfdWait, "pidfdWait"));

@@ -1,20 +1,77 @@
-// Container status and process identity for the TypeScript side, computed by the same C code that
-// build/tsrc runs (native/fast), so each rule is written once: status from pid + start time, exec
-// fifo and freezer (lib/container/state.ts deriveStatus), and "is this still the process we started"
-// (lib/container/proc.ts isAlive).
+// The rules build/tsrc (native/fast) and the TypeScript CLI must both apply, given to TypeScript
+// from the same C code so each is written once: a container's status from pid + start time, exec
+// fifo and freezer (lib/container/state.ts deriveStatus); "is this still the process we started"
+// (lib/container/proc.ts isAlive); the cgroup freezer (lib/cgroups/freezer.ts); and removing
+// exactly a container's cgroup directories (lib/cgroups/tree.ts destroyTree).
 #include <napi.h>
 
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <vector>
 
 extern "C" {
+#include "../fast/cgroup_rm.h"
 #include "../fast/container_status.h"
+#include "../fast/freezer.h"
 }
 
 #include "fast_bridge.h"
 
 namespace {
+
+[[noreturn]] void Throw(Napi::Env env, const std::string &op, int err, const std::string &path, const std::string &why = "") {
+  Napi::Error e = Napi::Error::New(env, op + " " + path + ": " + (why.empty() ? "" : why + ": ") + std::strerror(err));
+  e.Set("errno", Napi::Number::New(env, err));
+  e.Set("syscall", Napi::String::New(env, op));
+  e.Set("path", Napi::String::New(env, path));
+  if (!why.empty()) e.Set("why", Napi::String::New(env, why));
+  throw e;
+}
+
+std::vector<std::string> Strings(Napi::Value v) {
+  Napi::Array a = v.As<Napi::Array>();
+  std::vector<std::string> out;
+  for (uint32_t i = 0; i < a.Length(); i++) out.push_back(a.Get(i).As<Napi::String>());
+  return out;
+}
+
+// cgroupIsFrozen(dir, v2): boolean
+Napi::Value CgroupIsFrozen(const Napi::CallbackInfo &info) {
+  std::string dir = info[0].As<Napi::String>();
+  bool frozen = false;
+  if (cgroup_is_frozen(dir.c_str(), info[1].As<Napi::Boolean>(), &frozen) < 0) Throw(info.Env(), "freezer", errno, dir, "stuck in FREEZING");
+  return Napi::Boolean::New(info.Env(), frozen);
+}
+
+// cgroupFreeze(dir, v2): returns once the kernel reports the cgroup frozen; thawed again on failure.
+void CgroupFreeze(const Napi::CallbackInfo &info) {
+  std::string dir = info[0].As<Napi::String>();
+  const char *why = "";
+  if (cgroup_freeze(dir.c_str(), info[1].As<Napi::Boolean>(), &why) < 0) Throw(info.Env(), "freeze", errno, dir, why);
+}
+
+void CgroupThaw(const Napi::CallbackInfo &info) {
+  std::string dir = info[0].As<Napi::String>();
+  if (cgroup_thaw(dir.c_str(), info[1].As<Napi::Boolean>()) < 0) Throw(info.Env(), "thaw", errno, dir);
+}
+
+// cgroupRemove(leaves, created): throws the first failure, with `count` failures in all.
+void CgroupRemove(const Napi::CallbackInfo &info) {
+  std::vector<std::string> leaves = Strings(info[0]), created = Strings(info[1]);
+  std::vector<const char *> l, c;
+  for (auto &s : leaves) l.push_back(s.c_str());
+  for (auto &s : created) c.push_back(s.c_str());
+  struct cgroup_rm_error err;
+  if (cgroup_remove_dirs(l.data(), (int)l.size(), c.data(), (int)c.size(), &err) < 0) {
+    Napi::Error e = Napi::Error::New(info.Env(), std::string(err.op) + " " + err.path + ": " + std::strerror(err.err));
+    e.Set("errno", Napi::Number::New(info.Env(), err.err));
+    e.Set("syscall", Napi::String::New(info.Env(), err.op));
+    e.Set("path", Napi::String::New(info.Env(), err.path));
+    e.Set("count", Napi::Number::New(info.Env(), err.count));
+    throw e;
+  }
+}
 
 Napi::Value ContainerStatus(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
@@ -41,4 +98,8 @@ Napi::Value ProcessAlive(const Napi::CallbackInfo &info) {
 void InitFastBridge(Napi::Env env, Napi::Object exports) {
   exports.Set("containerStatus", Napi::Function::New(env, ContainerStatus, "containerStatus"));
   exports.Set("processAlive", Napi::Function::New(env, ProcessAlive, "processAlive"));
+  exports.Set("cgroupIsFrozen", Napi::Function::New(env, CgroupIsFrozen, "cgroupIsFrozen"));
+  exports.Set("cgroupFreeze", Napi::Function::New(env, CgroupFreeze, "cgroupFreeze"));
+  exports.Set("cgroupThaw", Napi::Function::New(env, CgroupThaw, "cgroupThaw"));
+  exports.Set("cgroupRemove", Napi::Function::New(env, CgroupRemove, "cgroupRemove"));
 }

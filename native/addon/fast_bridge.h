@@ -1,4 +1,5 @@
-// Registers containerStatus and processAlive (fast_bridge.cc) on the addon's exports.
+// Registers fast_bridge.cc's functions (container status, process identity, freezer, cgroup
+// removal: native/fast's C code) on the addon's exports.
 #pragma once
 #include <napi.h>
 

@@ -23,18 +23,11 @@ static enum where on_cgroupfs(const char *path)
 	return sf.f_type == CGROUP_SUPER_MAGIC || sf.f_type == CGROUP2_SUPER_MAGIC ? CG_YES : CG_NO;
 }
 
-static bool is_leaf(const struct saved_state *s, const char *dir, int upto)
-{
-	for (int i = 0; i < upto; i++)
-		if (strcmp(s->paths[i].dir, dir) == 0)
-			return true;
-	return false;
-}
-
+/* True if a is b or one of its ancestors ("/x" and "/x/" both contain "/x/y"). */
 static bool ancestor_or_self(const char *a, const char *b)
 {
 	size_t n = strlen(a);
-	return strncmp(a, b, n) == 0 && (b[n] == 0 || b[n] == '/');
+	return strncmp(a, b, n) == 0 && (b[n] == 0 || b[n] == '/' || (n > 0 && a[n - 1] == '/'));
 }
 
 /* The directory whose subtree lists the container's processes (v1-manager/v2-manager procsDir). */
@@ -92,12 +85,17 @@ bool cgroup_removable(const struct saved_state *s)
 	return pd && tree_empty(pd, 0);
 }
 
-static char failed_path[4096];
+static __thread struct cgroup_rm_error *rm_err;
 
-static int fail_at(const char *path)
+/* Records the first failure (op, path, errno) and counts them all; always -1. */
+static int fail_at(const char *op, const char *path)
 {
 	int e = errno;
-	snprintf(failed_path, sizeof failed_path, "%s", path);
+	if (rm_err && rm_err->count++ == 0) {
+		rm_err->op = op;
+		rm_err->err = e;
+		snprintf(rm_err->path, sizeof rm_err->path, "%s", path);
+	}
 	errno = e;
 	return -1;
 }
@@ -117,7 +115,7 @@ static int rmdir_retry(const char *path, bool if_empty)
 			delay *= 2;
 			continue;
 		}
-		return fail_at(path);
+		return fail_at("rmdir", path);
 	}
 }
 
@@ -125,7 +123,7 @@ static int remove_tree(const char *dir, int depth)
 {
 	DIR *d = opendir(dir);
 	if (!d)
-		return errno == ENOENT ? 0 : fail_at(dir);
+		return errno == ENOENT ? 0 : fail_at("read", dir);
 	char path[4096];
 	struct dirent *e;
 	int rc = 0;
@@ -134,7 +132,7 @@ static int remove_tree(const char *dir, int depth)
 			continue;
 		if (depth > 16 || (size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= sizeof path) {
 			errno = ENAMETOOLONG;
-			rc = fail_at(dir);
+			rc = fail_at("read", dir);
 			break;
 		}
 		rc = remove_tree(path, depth + 1);
@@ -151,37 +149,43 @@ static int depth_of(const char *p)
 	return n;
 }
 
-int cgroup_remove(const struct saved_state *s, const char **where)
+static bool listed(const char *const *v, int n, const char *s)
 {
-	int rc = 0;
-	*where = failed_path;
-	for (int i = 0; i < s->n_paths; i++) {
-		const char *leaf = s->paths[i].dir;
-		if (is_leaf(s, leaf, i))
+	for (int i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return true;
+	return false;
+}
+
+int cgroup_remove_dirs(const char *const *leaves, int n_leaves, const char *const *created, int n_created, struct cgroup_rm_error *err)
+{
+	memset(err, 0, sizeof *err);
+	rm_err = err;
+	for (int i = 0; i < n_leaves; i++) {
+		const char *leaf = leaves[i];
+		if (listed(leaves, i, leaf))
 			continue; /* co-mounted controllers share a directory */
 		enum where w = on_cgroupfs(leaf);
 		if (w == CG_MISSING)
 			continue;
-		if (w != CG_YES) {
-			if (w == CG_NO)
-				errno = EXDEV;
-			rc = fail_at(leaf);
-			continue;
+		if (w == CG_NO) {
+			errno = ENOTDIR;
+			fail_at("refuse", leaf);
+		} else if (w == CG_ERROR) {
+			fail_at("statfs", leaf);
+		} else {
+			remove_tree(leaf, 0);
 		}
-		if (remove_tree(leaf, 0) < 0)
-			rc = -1;
 	}
-	/* Created ancestors of a leaf, deepest first (stable for equal depth, as the TypeScript sort). */
-	const char *parents[64];
+	/* Created ancestors of a leaf, deepest first (stable for equal depth, as the TypeScript sort was). */
+	const char **parents = calloc((size_t)n_created + 1, sizeof *parents);
 	int n = 0;
-	for (int i = 0; i < s->n_created; i++) {
-		const char *d = s->created_dirs[i];
-		bool dup = is_leaf(s, d, s->n_paths), related = false;
-		for (int j = 0; j < n && !dup; j++)
-			dup = strcmp(parents[j], d) == 0;
-		for (int j = 0; j < s->n_paths && !related; j++)
-			related = ancestor_or_self(d, s->paths[j].dir);
-		if (dup || !related)
+	for (int i = 0; parents && i < n_created; i++) {
+		const char *d = created[i];
+		bool related = false;
+		for (int j = 0; j < n_leaves && !related; j++)
+			related = ancestor_or_self(d, leaves[j]);
+		if (listed(leaves, n_leaves, d) || listed(parents, n, d) || !related)
 			continue;
 		int k = n++;
 		while (k > 0 && depth_of(parents[k - 1]) < depth_of(d)) {
@@ -191,12 +195,25 @@ int cgroup_remove(const struct saved_state *s, const char **where)
 		parents[k] = d;
 	}
 	for (int i = 0; i < n; i++) {
-		if (on_cgroupfs(parents[i]) != CG_YES)
-			continue;
-		if (rmdir_retry(parents[i], true) < 0)
-			rc = -1;
+		enum where w = on_cgroupfs(parents[i]);
+		if (w == CG_ERROR)
+			fail_at("statfs", parents[i]);
+		else if (w == CG_YES)
+			rmdir_retry(parents[i], true);
 	}
-	return rc;
+	free(parents);
+	rm_err = NULL;
+	return err->count ? -1 : 0;
+}
+
+int cgroup_remove(const struct saved_state *s, struct cgroup_rm_error *err)
+{
+	const char *leaves[32], *created[64];
+	for (int i = 0; i < s->n_paths; i++)
+		leaves[i] = s->paths[i].dir;
+	for (int i = 0; i < s->n_created; i++)
+		created[i] = s->created_dirs[i];
+	return cgroup_remove_dirs(leaves, s->n_paths, created, s->n_created, err);
 }
 
 int remove_state_dir(int rootfd, const char *id)

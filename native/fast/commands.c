@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "cgroup_rm.h"
 #include "fast_cli.h"
+#include "freezer.h"
 #include "log.h"
 #include "output.h"
 #include "state_file.h"
@@ -219,9 +220,10 @@ int cmd_delete(const char *root, const struct parsed *p)
 		}
 		sleep_ms(10);
 	}
-	const char *where;
-	if (cgroup_remove(&c.s, &where) < 0) {
-		log_error("cgroup: rmdir %s: %s", where, strerror(errno));
+	struct cgroup_rm_error err;
+	if (cgroup_remove(&c.s, &err) < 0) {
+		/* Those cgroup_removable() let through: rmdir (or read) failures only. */
+		log_error("cgroup: %s %s: %s%s", err.op, err.path, strerror(err.err), err.count > 1 ? " (and more)" : "");
 		close_container(&c);
 		return 1;
 	}

@@ -18,10 +18,6 @@ bool proc_alive(long long pid, long long start_time);
 /* The exec fifo is <atfd>/<prefix>exec.fifo. 0, or -1 if the freezer state cannot be decided (stuck FREEZING / not frozen in time). */
 int derive_status(int atfd, const char *prefix, const struct saved_state *s, enum status *out);
 
-/* Freezer (lib/cgroups/freezer.ts): 0, or -1 with errno and a reason in *why. */
-int freezer_freeze(const struct saved_state *s, const char **why);
-int freezer_thaw(const struct saved_state *s);
-
 void sleep_ms(long ms);
 
 #endif

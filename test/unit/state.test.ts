@@ -23,17 +23,23 @@ t.test('status follows the init: created with the fifo, running without, stopped
   const st = procStat(child.pid!)!;
   t.ok(st.startTime > 0);
   const s = saved(child.pid!, st.startTime);
+  // deriveStatus reads the state directory, as build/tsrc does (native/fast/container_status.c).
+  saveState(dir, s);
   execFileSync('mkfifo', [execFifoPath(dir)]);
-  t.equal(deriveStatus(dir, s), 'created');
+  t.equal(deriveStatus(dir), 'created');
   rmSync(execFifoPath(dir));
-  t.equal(deriveStatus(dir, s), 'running');
-  t.equal(deriveStatus(dir, s, () => true), 'paused');
-  t.equal(deriveStatus(dir, saved(child.pid!, st.startTime + 1)), 'stopped', 'a reused pid (other start time) is not the container');
+  t.equal(deriveStatus(dir), 'running', 'no cgroup freezer: not paused');
+  saveState(dir, saved(child.pid!, st.startTime + 1));
+  t.equal(deriveStatus(dir), 'stopped', 'a reused pid (other start time) is not the container');
+  saveState(dir, s);
   child.kill('SIGKILL');
   t.ok(waitGone(child.pid!, st.startTime, 5000));
   t.notOk(isAlive(child.pid!, st.startTime));
-  t.equal(deriveStatus(dir, s), 'stopped');
+  t.equal(deriveStatus(dir), 'stopped');
   t.equal(publicState(s, 'stopped').pid, 0, 'a stopped container reports pid 0, like runc');
+  writeFileAtomic(join(dir, 'state.json'), '{"id": "not a state file"}');
+  t.throws(() => deriveStatus(dir), { code: 'EINVAL' }, 'a state file not in the format of schemas/state-file.schema.json');
+  t.equal(deriveStatus(join(dir, 'gone')), 'stopped', 'a container deleted meanwhile');
 });
 
 t.test('state is written atomically and read back', async (t) => {
