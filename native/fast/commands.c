@@ -223,7 +223,10 @@ int cmd_delete(const char *root, const struct parsed *p)
 	struct cgroup_rm_error err;
 	if (cgroup_remove(&c.s, &err) < 0) {
 		/* Those cgroup_removable() let through: rmdir (or read) failures only. */
-		log_error("cgroup: %s %s: %s%s", err.op, err.path, strerror(err.err), err.count > 1 ? " (and more)" : "");
+		char more[32] = "";
+		if (err.count > 1)
+			snprintf(more, sizeof more, " (and %d more)", err.count - 1);
+		log_error("cgroup: %s %s: %s%s", err.op, err.path, strerror(err.err), more);
 		close_container(&c);
 		return 1;
 	}

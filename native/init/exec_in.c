@@ -80,11 +80,15 @@ static uint64_t start_time(int procfd, pid_t pid)
 	return strtoull(p + 1, NULL, 10);
 }
 
-static _Noreturn void exec_child(const struct plan *p, int status_fd, int sync_fd, int procfd, int console_sock)
+static _Noreturn void exec_child(const struct plan *p, int status_fd, int sync_fd, int procfd, int console_sock, int cgns)
 {
 	char go;
 
 	g_report.status_fd = status_fd;
+	/* The cgroup namespace, joined only now that this process is in the container's cgroup. */
+	if (cgns >= 0 && setns(cgns, CLONE_NEWCGROUP) < 0)
+		die("exec", errno, "join the cgroup namespace of the container");
+	close_quiet(cgns);
 	/* Until it runs the program, die with the stage (it dies with the runtime). */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		die("exec", errno, "set the parent-death signal");
@@ -151,6 +155,10 @@ void exec_in_main(int sync_fd)
 		not_running(pid);
 	close(pidfd);
 
+	/* Cloned into the container's cgroup2 directory, the process must be created while the stage
+	 * is still in the host's cgroup namespace: the kernel refuses (ENOENT) a move from a cgroup
+	 * outside the caller's namespace root. So the child joins the cgroup namespace itself. */
+	int cgns = cgroup_fd >= 0 ? ns_take(&ns, CLONE_NEWCGROUP) : -1;
 	ns_join(&ns, pid, "exec");
 	/* The init's root, not the mount namespace's: they differ after --no-pivot's chroot. */
 	if (fchdir(rootfd) < 0 || chroot(".") < 0)
@@ -165,8 +173,9 @@ void exec_in_main(int sync_fd)
 	close_quiet(cgroup_fd);
 	if (child == 0) {
 		close(sv[0]);
-		exec_child(&plan, sv[1], sync_fd, procfd, console_sock);
+		exec_child(&plan, sv[1], sync_fd, procfd, console_sock, cgns);
 	}
+	close_quiet(cgns);
 	close(sv[1]);
 	close(procfd);
 	close_quiet(console_sock);

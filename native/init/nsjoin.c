@@ -68,3 +68,15 @@ void ns_join(struct ns_set *s, pid_t pid, const char *step)
 		}
 	}
 }
+
+int ns_take(struct ns_set *s, int kind)
+{
+	for (size_t i = 0; i < NS_KINDS; i++) {
+		if (KINDS[i].flag == kind) {
+			int fd = s->fd[i];
+			s->fd[i] = -1;
+			return fd;
+		}
+	}
+	return -1;
+}

@@ -18,5 +18,8 @@ void ns_open(int procfd, pid_t pid, uint32_t kinds, struct ns_set *out, const ch
 /* Join them in order: user first (it grants the rights for the rest; then become that
  * namespace's root, as the container's own init is), mount last. Closes the fds. */
 void ns_join(struct ns_set *s, pid_t pid, const char *step);
+/* Removes the fd of `kind` (one CLONE_NEW* flag) from the set, for the caller to join later
+ * itself; -1 if that one is not to be joined. */
+int ns_take(struct ns_set *s, int kind);
 
 #endif
