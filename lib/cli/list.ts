@@ -30,7 +30,13 @@ export default async function list(a: GlobalArgs & { format: 'table' | 'json'; q
     } catch {
       continue; // a container being created or deleted right now
     }
-    states.push(publicState(s, deriveStatus(containerDir(a.root, id))));
+    let status;
+    try {
+      status = deriveStatus(containerDir(a.root, id));
+    } catch {
+      continue; // not a state tsrc can read (or its freezer is stuck): as for an unreadable state file
+    }
+    states.push(publicState(s, status));
   }
   if (a.quiet) {
     process.stdout.write(states.map((s) => s.id + '\n').join(''));

@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import type { Hook } from '../plan/types.js';
 import type { State, Status } from '../spec/types.js';
-import { NotExistError, errnoCode } from '../util/errors.js';
+import { NotExistError, TsrcError, errnoCode } from '../util/errors.js';
 import { containerStatus } from '../sys/native.js';
 
 export const OCI_VERSION = '1.3.0';
@@ -74,7 +74,10 @@ export function deriveStatus(dir: string): Status {
   try {
     return containerStatus(dir);
   } catch (e) {
-    if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return 'stopped'; // deleted meanwhile
+    const code = errnoCode(e);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return 'stopped'; // deleted meanwhile
+    if (code === 'EINVAL') throw new TsrcError(`${join(dir, 'state.json')}: not in tsrc's state format (schemas/state-file.schema.json)`);
+    if (code === 'ETIMEDOUT') throw new TsrcError(`${dir}: the container's cgroup freezer did not settle (stuck FREEZING)`);
     throw e;
   }
 }

@@ -3,7 +3,7 @@
 // TypeScript ones do; the calls it does not serve reach Node with Node's errors. TSRC_FAST=only
 // makes a call the fast path would hand to Node fail with 125, TSRC_FAST=0 sends every call to Node.
 import t from 'tap';
-import { existsSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Harness, TSRC_LAUNCHER, haveRoot } from '../helpers/tsrc.js';
 import type { Config, Result, TestBundle } from '../helpers/tsrc.js';
@@ -145,6 +145,22 @@ if (haveRoot(t)) {
     const last = JSON.parse(readFileSync(log, 'utf8').trim().split('\n').pop()!);
     t.match(last, { level: 'error', msg: 'container not running' }, 'the error is the last --log line, as containerd reads it');
     t.equal(fast(['delete', b.id]).status, 0);
+    t.same(h.leftovers(b.id, b.cgroupsPath), []);
+  });
+
+  t.test('a state file not in the schema: list skips it on both sides, state names the file', async (t) => {
+    const b = await bundle('exec sleep 1000');
+    create(b);
+    const bad = join(h.root, 'not-a-state');
+    mkdirSync(bad);
+    writeFileSync(join(bad, 'state.json'), '{"id":"not-a-state"}');
+    t.equal(fast(['list', '-q']).status, 125, 'the fast path hands an unreadable state to Node');
+    t.equal(launcher(['list', '-q']).stdout, `${b.id}\n`, 'Node lists the others');
+    const r = launcher(['state', 'not-a-state']);
+    t.equal(r.status, 1);
+    t.match(r.stderr, "not-a-state/state.json: not in tsrc's state format (schemas/state-file.schema.json)");
+    rmSync(bad, { recursive: true });
+    t.equal(fast(['delete', '--force', b.id]).status, 0);
     t.same(h.leftovers(b.id, b.cgroupsPath), []);
   });
 
