@@ -240,12 +240,14 @@ void start_hooks_run(const struct plan *p, const char *state)
 		hook_run(&p->start_hooks[i], i, state ? state : "");
 }
 
-void exec_process(const struct plan *p, const char *path, void *late_filter)
+/* Everything above stdio and the preserved fds closes on exec, the sync socket included, so an
+ * execve failure can still be reported on it. Done before any seccomp filter is loaded: a
+ * profile may not allow close_range (Docker's older allowlists answer EPERM); every fd opened
+ * after this point is opened O_CLOEXEC. */
+static void fds_mark_cloexec(const struct plan *p)
 {
 	unsigned first = 3 + p->preserve_fds;
 
-	/* Everything above stdio and the preserved fds closes on exec, the sync socket included,
-	 * so an execve failure can still be reported on it. */
 	if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		die("exec", errno, "mark fds >= %u close-on-exec", first);
 	for (unsigned fd = 3; fd < first; fd++) {
@@ -255,6 +257,10 @@ void exec_process(const struct plan *p, const char *path, void *late_filter)
 		if ((fl & FD_CLOEXEC) && fcntl((int)fd, F_SETFD, fl & ~FD_CLOEXEC) < 0)
 			die("exec", errno, "clear close-on-exec on preserved fd %u", fd);
 	}
+}
+
+void exec_process(const struct plan *p, const char *path, void *late_filter)
+{
 	signals_reset();
 	/* Last, so the filter has to allow as little of our own work as possible. */
 	seccomp_load_filter(late_filter);
@@ -266,6 +272,7 @@ char *exec_prepare(const struct plan *p, int report_fd, int fallback_umask, void
 {
 	void *filter = seccomp_prepare(p->seccomp, report_fd);
 
+	fds_mark_cloexec(p);
 	rlimits_apply(&p->process);
 	if (seccomp_load_early(&p->process)) {
 		seccomp_load_filter(filter);

@@ -131,6 +131,24 @@ if (!isRoot) {
     t.strictSame(warnings, [], 'every name in the profile is known to this libseccomp');
   });
 
+  t.test('a profile that denies close_range and faccessat2, loaded early: the process still runs', async (t) => {
+    // runtime-tools' default profile is such an allowlist (older than both syscalls). Loaded before
+    // the capabilities drop, the filter covers the init's own last steps, so the fds are marked
+    // close-on-exec before it, and the executable lookup falls back to the mode bits (as Go does).
+    const f = fixture(t);
+    const p = plan(f, ['sh', '-c', 'echo ran; grep -E "^Seccomp:" /proc/self/status'], (p) => {
+      p.seccomp = filter({
+        defaultAction: 'SCMP_ACT_ALLOW',
+        syscalls: [{ names: ['close_range', 'faccessat2'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }],
+      });
+      p.process.noNewPrivileges = false;
+    });
+    const h = await spawn(f, { plan: p });
+    t.equal(status(h.pid).Seccomp, '2', 'loaded early: the waiting init already runs under the filter');
+    release(f);
+    t.equal(await output(f, h.pid), 'ran\nSeccomp:\t2\n');
+  });
+
   t.test('with noNewPrivileges the filter comes last: startContainer hooks are not under it', async (t) => {
     const f = fixture(t);
     const p = plan(f, ['sh', '-c', 'ls -d /made-by-hook; mkdir /tmp/x || echo denied'], (p) => {
