@@ -21,12 +21,7 @@
 #include "state_file.h"
 #include "status.h"
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
+#include "../linux_compat.h"
 
 /* lib/spec/id.ts: A-Z a-z 0-9 _ + - . only, one path component, at most 255 bytes. */
 static bool valid_id(const char *id)

@@ -19,6 +19,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../linux_compat.h"
+
 static void write_zero(const char *dir, const char *file)
 {
 	char path[4096];
@@ -54,13 +56,6 @@ void cgroup_into_join_self(const struct plan *p)
 	if (p->cgroup_into)
 		write_zero(p->cgroup_into, "cgroup.procs");
 }
-
-#ifndef SYS_clone3
-#define SYS_clone3 435
-#endif
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
 
 pid_t fork_into_cgroup(int cgroup_fd)
 {

@@ -21,9 +21,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#ifndef SYS_openat2
-#define SYS_openat2 437
-#endif
+#include "../linux_compat.h"
 
 /* The name runc sends with the master (containerd ignores it). */
 #define MASTER_NAME "/dev/pts/ptmx"

@@ -16,12 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
+#include "../linux_compat.h"
 
 /* Go's findExecutable: 0, or an errno (stat's, EISDIR, or access's). stat_failed tells which. */
 static int find_executable(const char *path, bool *stat_failed)

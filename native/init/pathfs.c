@@ -12,9 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#ifndef SYS_openat2
-#define SYS_openat2 437
-#endif
+#include "../linux_compat.h"
 
 int resolve_in_root(int rootfd, const char *path)
 {

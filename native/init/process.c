@@ -18,9 +18,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#ifndef SYS_openat2
-#define SYS_openat2 437
-#endif
+#include "../linux_compat.h"
 
 void session_apply(const struct plan *p)
 {
