@@ -1,24 +1,14 @@
 // What /proc says about a pid: whether it is still the process we started (start time), and whether it has exited.
-import { readFileSync } from 'node:fs';
-import { processAlive } from '../sys/native.js';
+import { processAlive, processStat } from '../sys/native.js';
 
 export interface ProcStat {
   state: string;
-  ppid: number;
   startTime: number;
 }
 
-/** Parses /proc/<pid>/stat; null if the pid does not exist. comm may contain spaces and parens, so split after the last ')'. */
+/** State and start time from /proc/<pid>/stat (native/fast/status.c, the parser build/tsrc uses); null if the pid does not exist. */
 export function procStat(pid: number): ProcStat | null {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  } catch {
-    return null;
-  }
-  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  // rest[0] is field 3 (state); starttime is field 22.
-  return { state: rest[0], ppid: Number(rest[1]), startTime: Number(rest[19]) };
+  return processStat(pid);
 }
 
 /** True while `pid` is the same live (not zombie) process that had `startTime` (native/fast/status.c, as build/tsrc decides it). */

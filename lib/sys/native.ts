@@ -23,6 +23,7 @@ interface Addon {
   bpfProgGetFdById(id: number): number;
   containerStatus(dir: string): ContainerStatus;
   processAlive(pid: number, startTime: number): boolean;
+  processStat(pid: number): { state: string; startTime: number } | null;
   cgroupIsFrozen(dir: string, v2: boolean): boolean;
   cgroupFreeze(dir: string, v2: boolean): void;
   cgroupThaw(dir: string, v2: boolean): void;
@@ -176,6 +177,11 @@ export function bpfProgGetFdById(id: number): number {
 /** A container's status from its state directory (native/fast/container_status.c). */
 export function containerStatus(dir: string): ContainerStatus {
   return call(() => load().containerStatus(dir), dir);
+}
+
+/** Fields 3 (state) and 22 (starttime) of /proc/<pid>/stat; null if there is no such process. */
+export function processStat(pid: number): { state: string; startTime: number } | null {
+  return load().processStat(pid);
 }
 
 /** Whether pid is still the live, non-zombie process that had this /proc/<pid>/stat start time. */

@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include "bpf.h"
+#include "errno_error.h"
 #include "fast_bridge.h"
 
 #include <cerrno>
@@ -26,13 +27,6 @@
 #include "../linux_compat.h"
 
 namespace {
-
-[[noreturn]] void ThrowErrno(Napi::Env env, const char *syscall, int err) {
-  Napi::Error e = Napi::Error::New(env, std::string(syscall) + ": " + std::strerror(err));
-  e.Set("errno", Napi::Number::New(env, err));
-  e.Set("syscall", Napi::String::New(env, syscall));
-  throw e;
-}
 
 int32_t IntArg(const Napi::CallbackInfo &info, size_t i, const char *name) {
   if (info.Length() <= i || !info[i].IsNumber())

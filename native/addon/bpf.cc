@@ -3,6 +3,7 @@
 // programs attached there and open one by id. Raw syscalls, no libbpf: these five commands are
 // all the filter needs. Errors throw like addon.cc's (errno, syscall).
 #include "bpf.h"
+#include "errno_error.h"
 
 #include <cerrno>
 #include <cstring>
@@ -14,13 +15,6 @@
 
 namespace tsrc_bpf {
 namespace {
-
-[[noreturn]] void ThrowErrno(Napi::Env env, const char *syscall, int err, const std::string &detail = "") {
-  Napi::Error e = Napi::Error::New(env, std::string(syscall) + ": " + std::strerror(err) + detail);
-  e.Set("errno", Napi::Number::New(env, err));
-  e.Set("syscall", Napi::String::New(env, syscall));
-  throw e;
-}
 
 uint32_t U32Arg(const Napi::CallbackInfo &info, size_t i, const char *name) {
   if (info.Length() <= i || !info[i].IsNumber())

@@ -16,14 +16,13 @@ extern "C" {
 #include "../fast/freezer.h"
 }
 
+#include "errno_error.h"
 #include "fast_bridge.h"
 
 namespace {
 
 [[noreturn]] void Throw(Napi::Env env, const std::string &op, int err, const std::string &path, const std::string &why = "") {
-  Napi::Error e = Napi::Error::New(env, op + " " + path + ": " + (why.empty() ? "" : why + ": ") + std::strerror(err));
-  e.Set("errno", Napi::Number::New(env, err));
-  e.Set("syscall", Napi::String::New(env, op));
+  Napi::Error e = ErrnoError(env, op, err);
   e.Set("path", Napi::String::New(env, path));
   if (!why.empty()) e.Set("why", Napi::String::New(env, why));
   throw e;
@@ -64,9 +63,7 @@ void CgroupRemove(const Napi::CallbackInfo &info) {
   for (auto &s : created) c.push_back(s.c_str());
   struct cgroup_rm_error err;
   if (cgroup_remove_dirs(l.data(), (int)l.size(), c.data(), (int)c.size(), &err) < 0) {
-    Napi::Error e = Napi::Error::New(info.Env(), std::string(err.op) + " " + err.path + ": " + std::strerror(err.err));
-    e.Set("errno", Napi::Number::New(info.Env(), err.err));
-    e.Set("syscall", Napi::String::New(info.Env(), err.op));
+    Napi::Error e = ErrnoError(info.Env(), err.op, err.err);
     e.Set("path", Napi::String::New(info.Env(), err.path));
     e.Set("count", Napi::Number::New(info.Env(), err.count));
     throw e;
@@ -77,14 +74,19 @@ Napi::Value ContainerStatus(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   std::string dir = info[0].As<Napi::String>();
   enum status st;
-  if (container_status(dir.c_str(), &st) < 0) {
-    int err = errno;
-    Napi::Error e = Napi::Error::New(env, std::string("container status: ") + std::strerror(err));
-    e.Set("errno", Napi::Number::New(env, err));
-    e.Set("syscall", Napi::String::New(env, "open"));
-    throw e;
-  }
+  if (container_status(dir.c_str(), &st) < 0) ThrowErrno(env, "open", errno);
   return Napi::String::New(env, status_name(st));
+}
+
+// processStat(pid): { state, startTime } (fields 3 and 22 of /proc/<pid>/stat), or null.
+Napi::Value ProcessStat(const Napi::CallbackInfo &info) {
+  char state;
+  long long start;
+  if (!proc_stat(info[0].As<Napi::Number>().Int64Value(), &state, &start)) return info.Env().Null();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("state", Napi::String::New(info.Env(), std::string(1, state)));
+  o.Set("startTime", Napi::Number::New(info.Env(), static_cast<double>(start)));
+  return o;
 }
 
 Napi::Value ProcessAlive(const Napi::CallbackInfo &info) {
@@ -98,6 +100,7 @@ Napi::Value ProcessAlive(const Napi::CallbackInfo &info) {
 void InitFastBridge(Napi::Env env, Napi::Object exports) {
   exports.Set("containerStatus", Napi::Function::New(env, ContainerStatus, "containerStatus"));
   exports.Set("processAlive", Napi::Function::New(env, ProcessAlive, "processAlive"));
+  exports.Set("processStat", Napi::Function::New(env, ProcessStat, "processStat"));
   exports.Set("cgroupIsFrozen", Napi::Function::New(env, CgroupIsFrozen, "cgroupIsFrozen"));
   exports.Set("cgroupFreeze", Napi::Function::New(env, CgroupFreeze, "cgroupFreeze"));
   exports.Set("cgroupThaw", Napi::Function::New(env, CgroupThaw, "cgroupThaw"));

@@ -24,7 +24,7 @@ void sleep_ms(long ms)
 		;
 }
 
-bool proc_alive(long long pid, long long start_time)
+bool proc_stat(long long pid, char *state, long long *start_time)
 {
 	if (pid <= 0)
 		return false;
@@ -43,7 +43,7 @@ bool proc_alive(long long pid, long long start_time)
 	if (!p || p[1] != ' ')
 		return false;
 	p += 2;
-	char state = *p;
+	*state = *p;
 	/* p is at field 3 (state); starttime is field 22, 19 fields further. */
 	for (int i = 0; i < 19; i++) {
 		p = strchr(p, ' ');
@@ -51,7 +51,15 @@ bool proc_alive(long long pid, long long start_time)
 			return false;
 		p++;
 	}
-	return strtoll(p, NULL, 10) == start_time && state != 'Z' && state != 'X';
+	*start_time = strtoll(p, NULL, 10);
+	return true;
+}
+
+bool proc_alive(long long pid, long long start_time)
+{
+	char state;
+	long long t;
+	return proc_stat(pid, &state, &t) && t == start_time && state != 'Z' && state != 'X';
 }
 
 int derive_status(int atfd, const char *prefix, const struct saved_state *s, enum status *out)

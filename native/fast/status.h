@@ -12,7 +12,9 @@ enum status { ST_CREATED, ST_RUNNING, ST_PAUSED, ST_STOPPED };
 
 const char *status_name(enum status st);
 
-/* True while pid is the same live, non-zombie process that had start_time (/proc/<pid>/stat field 22). */
+/* Fields 3 (state) and 22 (starttime) of /proc/<pid>/stat; false if there is no such process. */
+bool proc_stat(long long pid, char *state, long long *start_time);
+/* True while pid is the same live, non-zombie process that had start_time. */
 bool proc_alive(long long pid, long long start_time);
 
 /* The exec fifo is <atfd>/<prefix>exec.fifo. 0, or -1 if the freezer state cannot be decided (stuck FREEZING / not frozen in time). */
