@@ -13,6 +13,7 @@
  *   init's. */
 #include "exec_in.h"
 #include "cgjoin.h"
+#include "stage_host.h"
 #include "console.h"
 #include "exec.h"
 #include "nsjoin.h"
@@ -118,16 +119,9 @@ void exec_in_main(int sync_fd)
 	const char *err = exec_decode(f.data, f.len, &plan);
 	if (err)
 		die("plan", EINVAL, "%s", err);
-	if (plan.process.terminal && !plan.console_socket)
-		die("plan", EINVAL, "a terminal needs a console socket to send its pty master to");
-	if (plan.console_socket && !plan.process.terminal)
-		die("plan", EINVAL, "a console socket without a terminal");
-	/* As the init's first stage does (stages.c): joined before anything else, and before setns,
-	 * while the paths resolve on the host. */
-	cgroup_tasks_join(&plan);
-	close_stray_fds(3 + plan.preserve_fds, sync_fd);
-	int cgroup_fd = cgroup_into_open(&plan);
-	int console_sock = plan.console_socket ? console_connect(plan.console_socket) : -1;
+	struct stage_host host;
+	stage_host_prepare(&plan, sync_fd, &host);
+	int cgroup_fd = host.cgroup_fd, console_sock = host.console_sock;
 	int procfd = proc_open("exec");
 
 	/* Pin the init, so none of the /proc/<pid> lookups below can reach a recycled pid. */

@@ -1,19 +1,20 @@
 /* `tsrc-init init <syncfd>`.
  *
  * First stage (the process the runtime spawned):
- *   read PLAN -> join the v1 cgroups (cgjoin.c; unless the runtime placed it already) -> close stray fds -> connect the console socket -> open the exec fifo -> setns
+ *   read PLAN -> stage_host.c (join the v1 cgroups unless the runtime placed it already, close stray fds, connect the console socket) -> open the exec fifo -> setns
  *   joins (user first, mnt last) -> clone(cloneFlags, into the cgroup2 directory) -> write uid/gid maps -> send PID -> let the
  *   child go -> supervise: exit 0 when the child is READY (or, with waitForExit, wait for it and
  *   send EXIT).
  * Container init (the clone; pid 1 when a pid namespace was created):
  *   rootfs, mounts, devices, symlinks, [console], [HOOKS ... CONTINUE], uts, sysctls,
- *   masked/readonly paths, root ro, pivot_root, seccomp filter built, rlimits, [seccomp loaded],
- *   identity + caps, umask, exec lookup, READY, exec fifo, startContainer hooks, close fds,
+ *   masked/readonly paths, root ro, pivot_root, seccomp filter built, fds close-on-exec, rlimits,
+ *   [seccomp loaded], identity + caps, umask, exec lookup, READY, exec fifo, startContainer hooks,
  *   [seccomp loaded], execve.
  * The two talk over an internal socketpair: the first stage sends one "go" byte; the child
  * answers 'R' after READY or 'E' after reporting an ERROR itself. */
 #include "stages.h"
 #include "cgjoin.h"
+#include "stage_host.h"
 #include "console.h"
 #include "devices.h"
 #include "exec.h"
@@ -239,17 +240,9 @@ void init_main(int sync_fd)
 		die("plan", EINVAL, "no mount namespace: the rootfs setup would change the host's mounts");
 	if ((plan.hostname || plan.domainname) && !has_namespace(&plan, CLONE_NEWUTS))
 		die("plan", EINVAL, "no UTS namespace: setting the hostname would change the host's");
-	if (plan.process.terminal && !plan.console_socket)
-		die("plan", EINVAL, "a terminal needs a console socket to send its pty master to");
-	if (plan.console_socket && !plan.process.terminal)
-		die("plan", EINVAL, "a console socket without a terminal");
-	/* Before anything else, so whatever the stage does is accounted to the container as when
-	 * the runtime moved it; and before setns, while the paths resolve on the host. */
-	cgroup_tasks_join(&plan);
-	close_stray_fds(3 + plan.preserve_fds, sync_fd);
-	int cgroup_fd = cgroup_into_open(&plan);
-	/* Connected here, in the runtime's mount namespace, where the path means what it said. */
-	int console_sock = plan.console_socket ? console_connect(plan.console_socket) : -1;
+	struct stage_host host;
+	stage_host_prepare(&plan, sync_fd, &host);
+	int cgroup_fd = host.cgroup_fd, console_sock = host.console_sock;
 	/* Opened here, with the runtime's own credentials and mount namespace, so a container root
 	 * that is not host root (user namespace) needs no access to the fifo or its directory. */
 	int fifo = exec_fifo_open(&plan);
