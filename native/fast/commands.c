@@ -233,41 +233,38 @@ int cmd_delete(const char *root, const struct parsed *p)
 	return rc;
 }
 
-int cmd_pause(const char *root, const struct parsed *p)
+/* pause (freeze: a running or created container) and resume (thaw: a paused one). */
+static int freezer_command(const char *root, const struct parsed *p, bool freeze)
 {
 	struct container c;
 	if (open_container(root, p->positionals[0], true, &c) != 0)
 		return FALLBACK;
-	if ((c.st != ST_RUNNING && c.st != ST_CREATED) || c.s.systemd) {
+	bool fits = freeze ? c.st == ST_RUNNING || c.st == ST_CREATED : c.st == ST_PAUSED;
+	if (!fits || c.s.systemd) {
 		close_container(&c);
 		return FALLBACK;
 	}
 	const char *why = "";
 	int rc = 0;
-	if (freezer_freeze(&c.s, &why) < 0) {
-		log_error("cgroup: freeze: %s: %s", why, strerror(errno));
+	if (freeze ? freezer_freeze(&c.s, &why) < 0 : freezer_thaw(&c.s) < 0) {
+		if (freeze)
+			log_error("cgroup: freeze: %s: %s", why, strerror(errno));
+		else
+			log_error("cgroup: thaw: %s", strerror(errno));
 		rc = 1;
 	}
 	close_container(&c);
 	return rc;
 }
 
+int cmd_pause(const char *root, const struct parsed *p)
+{
+	return freezer_command(root, p, true);
+}
+
 int cmd_resume(const char *root, const struct parsed *p)
 {
-	struct container c;
-	if (open_container(root, p->positionals[0], true, &c) != 0)
-		return FALLBACK;
-	if (c.st != ST_PAUSED || c.s.systemd) {
-		close_container(&c);
-		return FALLBACK;
-	}
-	int rc = 0;
-	if (freezer_thaw(&c.s) < 0) {
-		log_error("cgroup: thaw: %s", strerror(errno));
-		rc = 1;
-	}
-	close_container(&c);
-	return rc;
+	return freezer_command(root, p, false);
 }
 
 static int by_name(const void *a, const void *b)

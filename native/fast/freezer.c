@@ -8,15 +8,21 @@
 
 #include "status.h"
 
-/* Reads dir/file into buf (trimmed of trailing whitespace); -1 with errno. */
-static int read_small(const char *dir, const char *file, char *buf, size_t cap)
+/* open(dir/file); -1 with errno (ENAMETOOLONG when the path does not fit). */
+static int open_in(const char *dir, const char *file, int flags)
 {
 	char path[4096];
 	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, file) >= sizeof path) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	return open(path, flags | O_CLOEXEC);
+}
+
+/* Reads dir/file into buf (trimmed of trailing whitespace); -1 with errno. */
+static int read_small(const char *dir, const char *file, char *buf, size_t cap)
+{
+	int fd = open_in(dir, file, O_RDONLY);
 	if (fd < 0)
 		return -1;
 	ssize_t n = read(fd, buf, cap - 1);
@@ -34,12 +40,7 @@ static int read_small(const char *dir, const char *file, char *buf, size_t cap)
 
 static int write_small(const char *dir, const char *file, const char *value)
 {
-	char path[4096];
-	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, file) >= sizeof path) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int fd = open_in(dir, file, O_WRONLY);
 	if (fd < 0)
 		return -1;
 	ssize_t w = write(fd, value, strlen(value));

@@ -61,15 +61,37 @@ const char *json_skip_value(const char *p, const char *end)
 	return p > s ? p : NULL;
 }
 
-int json_next_member(const char **cur, const char *end, struct span *key, struct span *val)
+/* The start of the next item of an object or array closed by `close`, past a separating comma;
+ * NULL at its end, with *cur moved past `close`. */
+static const char *next_item(const char **cur, const char *end, char close)
 {
 	const char *p = ws(*cur, end);
 	if (p < end && *p == ',')
 		p = ws(p + 1, end);
-	if (p < end && *p == '}') {
+	if (p < end && *p == close) {
 		*cur = p + 1;
-		return 0;
+		return NULL;
 	}
+	return p;
+}
+
+/* The value starting at p into *val, *cur past it: 1, or -1 if it is malformed. */
+static int take_value(const char *p, const char *end, struct span *val, const char **cur)
+{
+	const char *v = json_skip_value(p, end);
+	if (!v)
+		return -1;
+	val->p = p;
+	val->n = (size_t)(v - p);
+	*cur = v;
+	return 1;
+}
+
+int json_next_member(const char **cur, const char *end, struct span *key, struct span *val)
+{
+	const char *p = next_item(cur, end, '}');
+	if (!p)
+		return 0;
 	if (p >= end || *p != '"')
 		return -1;
 	const char *k = skip_string(p, end);
@@ -80,32 +102,13 @@ int json_next_member(const char **cur, const char *end, struct span *key, struct
 	p = ws(k, end);
 	if (p >= end || *p != ':')
 		return -1;
-	p = ws(p + 1, end);
-	const char *v = json_skip_value(p, end);
-	if (!v)
-		return -1;
-	val->p = p;
-	val->n = (size_t)(v - p);
-	*cur = v;
-	return 1;
+	return take_value(ws(p + 1, end), end, val, cur);
 }
 
 int json_next_element(const char **cur, const char *end, struct span *val)
 {
-	const char *p = ws(*cur, end);
-	if (p < end && *p == ',')
-		p = ws(p + 1, end);
-	if (p < end && *p == ']') {
-		*cur = p + 1;
-		return 0;
-	}
-	const char *v = json_skip_value(p, end);
-	if (!v)
-		return -1;
-	val->p = p;
-	val->n = (size_t)(v - p);
-	*cur = v;
-	return 1;
+	const char *p = next_item(cur, end, ']');
+	return p ? take_value(p, end, val, cur) : 0;
 }
 
 bool json_get(struct span obj, const char *key, struct span *val)
