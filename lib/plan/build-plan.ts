@@ -45,11 +45,41 @@ export function namespacePlan(namespaces: readonly Namespace[] = []): { cloneFla
   return { cloneFlags, joins };
 }
 
-export function rootfsPropagation(value: string | undefined): number {
-  if (!value) return MS.SLAVE | MS.REC;
+/**
+ * linux.rootfsPropagation as the propagation set on "/" before the rootfs is bind-mounted
+ * (setup) and after the root switch (final, 0: none), as runc and crun do. Setup is rslave by
+ * default, so nothing the container mounts propagates to the host; it is the asked-for value
+ * otherwise (a shared "/" keeps rshared bind mounts in the host's peer groups), except that an
+ * unbindable "/" would refuse the rootfs bind, so unbindable is only applied after the switch.
+ */
+export function rootfsPropagation(value: string | undefined): { setup: number; final: number } {
+  const slave = MS.SLAVE | MS.REC;
+  if (!value) return { setup: slave, final: 0 };
   const p = PROPAGATION_OPTIONS[value];
   if (p === undefined) throw new TsrcError(`config.json: /linux/rootfsPropagation: unknown propagation "${value}"`);
-  return p;
+  return { setup: p & MS.UNBINDABLE ? slave : p, final: p };
+}
+
+/**
+ * Without a mount namespace the container shares the runtime's mount table (config-linux.md:
+ * "the container MUST inherit the runtime namespace"). What would have to mount or unmount in it
+ * is refused, so that a container never leaves mounts on the host (runc would leave them).
+ */
+function refuseWithoutMountNamespace(spec: Spec): void {
+  const why = 'the container has no mount namespace of its own (linux.namespaces has no "mount")';
+  const refuse = (at: string, what: string) => {
+    throw new TsrcError(`config.json: ${at}: ${what} need a private mount namespace: ${why}`);
+  };
+  const linux = spec.linux ?? {};
+  if ((spec.mounts ?? []).length) refuse('/mounts', 'mounts');
+  // runc's words for these.
+  if ((linux.maskedPaths ?? []).length || (linux.readonlyPaths ?? []).length) {
+    throw new TsrcError(`config.json: /linux/${(linux.maskedPaths ?? []).length ? 'maskedPaths' : 'readonlyPaths'}: unable to restrict sys entries without a private MNT namespace`);
+  }
+  if (spec.root?.readonly) refuse('/root/readonly', 'a read-only root');
+  if (linux.rootfsPropagation) refuse('/linux/rootfsPropagation', 'a root propagation');
+  if ((linux.devices ?? []).length) refuse('/linux/devices', 'devices');
+  if (spec.process?.terminal) refuse('/process/terminal', 'a terminal (/dev/console)');
 }
 
 function isBind(m: Mount): boolean {
@@ -182,13 +212,15 @@ export function buildPlan(spec: Spec, ctx: PlanContext): Plan {
   const linux = spec.linux ?? {};
   const { cloneFlags, joins } = namespacePlan(linux.namespaces);
   const has = (t: Namespace['type']) => (linux.namespaces ?? []).some((n) => n.type === t);
-  if (!has('mount')) throw new TsrcError('config.json: /linux/namespaces: a mount namespace is required');
+  const chrootOnly = !has('mount');
+  if (chrootOnly) refuseWithoutMountNamespace(spec);
   const userns = has('user');
   // A time namespace itself works (clone3); writing its clock offsets is not implemented yet.
   if (Object.keys(linux.timeOffsets ?? {}).length) throw new TsrcError('config.json: /linux/timeOffsets: time namespace offsets are not supported yet');
   if (!spec.root) throw new TsrcError('config.json: /root: a root filesystem is required');
   const rootfs = isAbsolute(spec.root.path) ? spec.root.path : resolve(ctx.bundle, spec.root.path);
-  const devSetup = needsDevSetup(spec);
+  const devSetup = !chrootOnly && needsDevSetup(spec);
+  const propagation = rootfsPropagation(linux.rootfsPropagation);
   const h = spec.hooks ?? {};
   return {
     cloneFlags,
@@ -196,9 +228,12 @@ export function buildPlan(spec: Spec, ctx: PlanContext): Plan {
     uidMappings: linux.uidMappings ?? [],
     gidMappings: linux.gidMappings ?? [],
     rootfs,
-    rootfsPropagation: rootfsPropagation(linux.rootfsPropagation),
+    setupPropagation: propagation.setup,
+    rootfsPropagation: propagation.final,
     rootReadonly: spec.root.readonly ?? false,
-    noPivot: ctx.noPivot,
+    // With no mount namespace there is no root to pivot or move: the switch is a chroot.
+    noPivot: ctx.noPivot && !chrootOnly,
+    chrootOnly,
     mounts: mountSteps(spec, ctx, has('cgroup')),
     devices: devSetup ? deviceSteps(linux.devices, userns) : deviceSteps(linux.devices, userns).filter((d) => (linux.devices ?? []).some((c) => c.path === d.path)),
     symlinks: devSetup ? [...DEFAULT_SYMLINKS] : [],

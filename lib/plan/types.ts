@@ -163,11 +163,22 @@ export interface Plan {
 
   /** Absolute host path of the container's root filesystem. */
   rootfs: string;
-  /** MS_* propagation applied to "/" of the new mount namespace before anything is mounted (default MS_REC|MS_SLAVE). */
+  /**
+   * MS_* propagation applied to "/" of the container's mount namespace before anything is
+   * mounted: rootfsPropagation, or MS_REC|MS_SLAVE when none is asked for or when it is
+   * unbindable (the rootfs could then not be bind-mounted).
+   */
+  setupPropagation: number;
+  /** MS_* propagation applied to the container's "/" after the root switch (linux.rootfsPropagation); 0: none. */
   rootfsPropagation: number;
   rootReadonly: boolean;
   /** Use MS_MOVE + chroot instead of pivot_root (runc --no-pivot). */
   noPivot: boolean;
+  /**
+   * No mount namespace of the container's own: it shares the runtime's mount table, so nothing
+   * is mounted or unmounted; the root switch is a chroot into rootfs.
+   */
+  chrootOnly: boolean;
 
   mounts: MountStep[];
   devices: DeviceStep[];

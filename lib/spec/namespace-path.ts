@@ -1,62 +1,40 @@
 // linux.namespaces[].path: "The runtime MUST generate an error if path is not associated with a
 // namespace of type type." A namespace file (/proc/<pid>/ns/net, or a bind mount of one such as
-// /run/netns/x) opened and read back through /proc/self/fd names itself "net:[4026531840]"; the
-// prefix is the kernel's name for the type. Opening (rather than readlink of the path itself)
-// also covers bind mounts, which are not symlinks.
-import { closeSync, openSync, readlinkSync, statSync } from 'node:fs';
+// /run/netns/x or containerd's .../netns/cni-...) is judged by what the file is: a file on nsfs
+// whose NS_GET_NSTYPE is the type. Not by the text /proc/self/fd/N gives for it, which for a
+// bind-mounted namespace file is the mount's path rather than "net:[...]".
+import { statSync } from 'node:fs';
 import { CONFIG_FILE, SpecError, specError } from './errors.js';
 import { namespaceWords } from './checker.js';
 import { describeFsError } from './json-document.js';
 import { ptr } from './pointer.js';
+import { NS_FLAGS } from '../plan/types.js';
+import { namespaceType } from '../sys/native.js';
 import type { NamespaceType, Spec } from './types.js';
-
-/** The kernel's name for each spec namespace type, as in /proc/<pid>/ns/<name>. */
-export const KERNEL_NS_NAME: Readonly<Record<NamespaceType, string>> = {
-  pid: 'pid',
-  network: 'net',
-  mount: 'mnt',
-  ipc: 'ipc',
-  uts: 'uts',
-  user: 'user',
-  cgroup: 'cgroup',
-  time: 'time',
-};
 
 /**
  * Throws unless `path` is a namespace file of `type`. Messages: `namespace path "<path>":
  * no such file or directory`, `... is not a namespace file`, `... is a PID namespace, not a
- * network namespace`. Returns the namespace's identity ("net:[4026531840]").
+ * network namespace`.
  */
-export function checkNamespacePath(type: NamespaceType, path: string): string {
+export function checkNamespacePath(type: NamespaceType, path: string): void {
   const what = `namespace path ${JSON.stringify(path)}`;
-  let fd: number;
+  let flag: number;
   try {
-    // Namespace files are regular files on nsfs; refusing anything else first also keeps open()
-    // from blocking on a FIFO.
+    // Namespace files are regular files on nsfs; refusing anything else first gives one message
+    // for directories, devices and FIFOs alike.
     if (!statSync(path).isFile()) throw new SpecError(`${what} is not a namespace file`);
-    fd = openSync(path, 'r');
+    flag = namespaceType(path);
   } catch (e) {
     if (e instanceof SpecError) throw e;
     throw new SpecError(`${what}: ${describeFsError(e)}`);
   }
-  let link: string;
-  try {
-    link = readlinkSync(`/proc/self/fd/${fd}`);
-  } catch (e) {
-    throw new SpecError(`${what}: ${describeFsError(e)}`);
-  } finally {
-    closeSync(fd);
-  }
-  const m = /^([a-z_]+):\[[0-9]+\]$/.exec(link);
-  if (!m) throw new SpecError(`${what} is not a namespace file`);
-  const want = KERNEL_NS_NAME[type];
-  // pid_for_children and time_for_children name themselves "pid:[..]" and "time:[..]".
-  if (m[1] !== want) {
-    const have = Object.entries(KERNEL_NS_NAME).find(([, k]) => k === m[1])?.[0] ?? m[1];
-    const haveWords = have in KERNEL_NS_NAME ? namespaceWords(have as NamespaceType) : `a ${have} namespace`;
+  if (flag === 0) throw new SpecError(`${what} is not a namespace file`);
+  if (flag !== NS_FLAGS[type]) {
+    const have = (Object.keys(NS_FLAGS) as NamespaceType[]).find((k) => NS_FLAGS[k] === flag);
+    const haveWords = have ? namespaceWords(have) : `a namespace of type 0x${flag.toString(16)}`;
     throw new SpecError(`${what} is ${haveWords}, not ${namespaceWords(type)}`);
   }
-  return link;
 }
 
 /**

@@ -16,6 +16,7 @@ interface Addon {
   acceptRecvFd(listenFd: number, timeoutMs: number): Promise<{ fd: number; name: string }>;
   setWinsize(fd: number, rows: number, cols: number): void;
   pollRead(fd: number, size: number, timeoutMs: number): Promise<Buffer | null>;
+  namespaceType(path: string): number;
   bpfProgLoadCgroupDevice(insns: Buffer, license: string): number;
   bpfProgAttach(progFd: number, targetFd: number, attachType: number, flags: number): void;
   bpfProgDetach(progFd: number, targetFd: number, attachType: number): void;
@@ -144,6 +145,14 @@ export async function pollRead(fd: number, size: number, timeoutMs: number): Pro
   } catch (e) {
     throw nodeError(e);
   }
+}
+
+/**
+ * The CLONE_NEW* flag of the namespace the file at path is (nsfs + NS_GET_NSTYPE), 0 when it is
+ * no namespace file; bind mounts of namespace files count. Throws the open's errno.
+ */
+export function namespaceType(path: string): number {
+  return call(() => load().namespaceType(path), path);
 }
 
 /** bpf(BPF_PROG_LOAD) of a BPF_PROG_TYPE_CGROUP_DEVICE program (encoded bpf_insns); close the fd with fs.closeSync. */

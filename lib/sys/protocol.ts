@@ -67,7 +67,7 @@ export const Rec = {
   END: 255,
 } as const;
 
-const PF = { rootReadonly: 0x01, noPivot: 0x02, noNewKeyring: 0x04, hooksBeforePivot: 0x08, waitForExit: 0x10 } as const;
+const PF = { rootReadonly: 0x01, noPivot: 0x02, noNewKeyring: 0x04, hooksBeforePivot: 0x08, waitForExit: 0x10, chrootOnly: 0x20 } as const;
 const XF = { noNewPrivileges: 0x01, terminal: 0x02 } as const;
 const EF = { detach: 0x01, noNewKeyring: 0x02 } as const;
 
@@ -250,7 +250,10 @@ export function encodePlanPayload(plan: Plan): Buffer {
     );
   }
   w.record(Rec.ROOTFS, () => w.str(plan.rootfs, `${f}.rootfs`));
-  w.record(Rec.ROOTFS_PROPAGATION, () => w.u32(plan.rootfsPropagation, `${f}.rootfsPropagation`));
+  w.record(Rec.ROOTFS_PROPAGATION, () => {
+    w.u32(plan.setupPropagation, `${f}.setupPropagation`);
+    w.u32(plan.rootfsPropagation, `${f}.rootfsPropagation`);
+  });
   w.record(Rec.PLAN_FLAGS, () => w.u32(flags(PF, plan as unknown as Record<string, boolean>, f), `${f}.flags`));
   plan.mounts.forEach((m, i) =>
     w.record(Rec.MOUNT, () => {

@@ -18,6 +18,9 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <termios.h>
@@ -296,6 +299,36 @@ Napi::Value PollRead(const Napi::CallbackInfo &info) {
   return p;
 }
 
+// namespaceType(path) -> the CLONE_NEW* flag of the namespace that path is (a /proc/<pid>/ns/*
+// file or a bind mount of one, such as /run/netns/x), or 0 when it is no namespace file. The file
+// is judged by what it is (nsfs, NS_GET_NSTYPE), not by the text a /proc/self/fd link gives:
+// that text is the mount's path for a bind-mounted namespace file. O_NONBLOCK keeps a FIFO from
+// blocking the open.
+Napi::Value NamespaceType(const Napi::CallbackInfo &info) {
+  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(info.Env(), "path must be a string");
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  if (path.find('\0') != std::string::npos) throw Napi::TypeError::New(info.Env(), "path contains a NUL byte");
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) ThrowErrno(info.Env(), "open", errno);
+  struct statfs sf;
+  int type = 0;
+  if (fstatfs(fd, &sf) < 0) {
+    int err = errno;
+    close(fd);
+    ThrowErrno(info.Env(), "fstatfs", err);
+  }
+  if (static_cast<unsigned long>(sf.f_type) == NSFS_MAGIC) {
+    type = ioctl(fd, NS_GET_NSTYPE);
+    if (type < 0) {
+      int err = errno;
+      close(fd);
+      ThrowErrno(info.Env(), "ioctl", err);
+    }
+  }
+  close(fd);
+  return Napi::Number::New(info.Env(), type);
+}
+
 // setWinsize(fd, rows, cols): TIOCSWINSZ.
 Napi::Value SetWinsize(const Napi::CallbackInfo &info) {
   int fd = IntArg(info, 0, "fd"), rows = IntArg(info, 1, "rows"), cols = IntArg(info, 2, "cols");
@@ -320,6 +353,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("acceptRecvFd", Napi::Function::New(env, AcceptRecvFd, "acceptRecvFd"));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize, "setWinsize"));
   exports.Set("pollRead", Napi::Function::New(env, PollRead, "pollRead"));
+  exports.Set("namespaceType", Napi::Function::New(env, NamespaceType, "namespaceType"));
   tsrc_bpf::Register(env, exports);
   return exports;
 }

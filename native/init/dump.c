@@ -151,10 +151,12 @@ static void dump_plan(const struct plan *p)
 	jmaps("gidMappings", p->gid_maps, p->n_gid_maps);
 	printf(",\"rootfs\":");
 	jstr(p->rootfs);
-	printf(",\"rootfsPropagation\":%u,", p->rootfs_propagation);
+	printf(",\"setupPropagation\":%u,\"rootfsPropagation\":%u,", p->setup_propagation, p->rootfs_propagation);
 	jbool("rootReadonly", p->root_readonly);
 	putchar(',');
 	jbool("noPivot", p->no_pivot);
+	putchar(',');
+	jbool("chrootOnly", p->chroot_only);
 	printf(",\"mounts\":[");
 	for (uint32_t i = 0; i < p->n_mounts; i++) {
 		const struct mount_step *m = &p->mounts[i];

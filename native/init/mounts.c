@@ -7,6 +7,9 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -44,8 +47,9 @@ static int remount_bind(int fd, unsigned long flags)
 	return mount(NULL, path, NULL, f | keep, NULL);
 }
 
-/* The mount point (on the host) whose mount holds `dir`: walk up while the mount id stays. */
-static int mount_point_of(const char *dir, char *out, size_t size)
+/* The mount point (on the host) whose mount holds `dir`: walk up while the mount id stays.
+ * *id_out is that mount's id. */
+static int mount_point_of(const char *dir, char *out, size_t size, uint64_t *id_out)
 {
 	struct statx sx;
 	char buf[PATH_MAX];
@@ -58,6 +62,7 @@ static int mount_point_of(const char *dir, char *out, size_t size)
 	if (statx(AT_FDCWD, buf, 0, STATX_MNT_ID, &sx) < 0)
 		return -1;
 	uint64_t id = sx.stx_mnt_id;
+	*id_out = id;
 	for (;;) {
 		strcpy(out, buf);
 		char *slash = strrchr(buf, '/');
@@ -74,33 +79,48 @@ static int mount_point_of(const char *dir, char *out, size_t size)
 	}
 }
 
+/* Whether mount `id` is shared: a "shared:N" optional field (before " - ") on its line of
+ * /proc/self/mountinfo. Lines can be longer than the buffer (overlay options), so only text
+ * at the start of a line is taken for an id; the fields checked come early in the line. */
+static bool mount_is_shared(uint64_t id)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096];
+	bool at_start = true, shared = false;
+
+	if (!f)
+		die("rootfs", errno, "open /proc/self/mountinfo");
+	while (fgets(line, sizeof(line), f)) {
+		bool start = at_start;
+		char *end;
+		at_start = strchr(line, '\n') != NULL;
+		if (!start || strtoull(line, &end, 10) != id || *end != ' ')
+			continue;
+		char *sep = strstr(line, " - "), *field = strstr(line, " shared:");
+		shared = field && (!sep || field < sep);
+		break;
+	}
+	fclose(f);
+	return shared;
+}
+
 int rootfs_prepare(const struct plan *p)
 {
 	if (p->rootfs[0] != '/')
 		die("rootfs", EINVAL, "rootfs %s is not an absolute path", p->rootfs);
-	if (p->rootfs_propagation && mount(NULL, "/", NULL, p->rootfs_propagation, NULL) < 0)
-		die("rootfs", errno, "set propagation 0x%x on /", p->rootfs_propagation);
+	if (mount(NULL, "/", NULL, p->setup_propagation, NULL) < 0)
+		die("rootfs", errno, "set propagation 0x%x on /", p->setup_propagation);
 
-	/* pivot_root refuses a new root whose parent mount is shared; only a shared (or untouched)
-	 * "/" can leave it so. The bind below is then a private clone, as with runc. */
-	if (!p->rootfs_propagation || (p->rootfs_propagation & MS_SHARED)) {
-		char parent[PATH_MAX], mnt[PATH_MAX];
-		size_t n = strlen(p->rootfs);
-		if (n >= sizeof(parent))
-			die("rootfs", ENAMETOOLONG, "rootfs %s", p->rootfs);
-		memcpy(parent, p->rootfs, n + 1);
-		while (n > 1 && parent[n - 1] == '/')
-			parent[--n] = 0;
-		char *slash = strrchr(parent, '/');
-		if (slash == parent)
-			slash[1] = 0;
-		else
-			*slash = 0;
-		if (mount_point_of(parent, mnt, sizeof(mnt)) < 0)
-			die("rootfs", errno, "find the mount holding %s", parent);
-		if (mount(NULL, mnt, NULL, MS_PRIVATE, NULL) < 0)
-			die("rootfs", errno, "make %s private", mnt);
-	}
+	/* pivot_root refuses a new root whose parent mount is shared. That parent is the mount the
+	 * rootfs bind below stacks on: the rootfs itself when it is a mount point (containerd's
+	 * overlay snapshot), else the mount holding it. If it is shared, it is made private, so the
+	 * bind is a private clone, as runc does. */
+	char mnt[PATH_MAX];
+	uint64_t id;
+	if (mount_point_of(p->rootfs, mnt, sizeof(mnt), &id) < 0)
+		die("rootfs", errno, "find the mount holding %s", p->rootfs);
+	if (mount_is_shared(id) && mount(NULL, mnt, NULL, MS_PRIVATE, NULL) < 0)
+		die("rootfs", errno, "make %s private", mnt);
 
 	if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		die("rootfs", errno, "bind mount %s onto itself", p->rootfs);
@@ -240,6 +260,18 @@ void root_switch(const struct plan *p, int rootfd)
 			die("pivot_root", errno, "detach the old root");
 		close(oldroot);
 	}
+	if (chdir("/") < 0)
+		die("rootfs", errno, "chdir to /");
+	/* After the switch, so that it is the container's own "/" that becomes shared, slave,
+	 * private or unbindable (an unbindable one could not have been bind-mounted before). */
+	if (p->rootfs_propagation && mount(NULL, "/", NULL, p->rootfs_propagation, NULL) < 0)
+		die("rootfs", errno, "set propagation 0x%x on the container's /", p->rootfs_propagation);
+}
+
+void root_chroot(const struct plan *p)
+{
+	if (chroot(p->rootfs) < 0)
+		die("rootfs", errno, "chroot to %s", p->rootfs);
 	if (chdir("/") < 0)
 		die("rootfs", errno, "chdir to /");
 }

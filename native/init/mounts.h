@@ -13,5 +13,7 @@ void readonly_paths_apply(const struct plan *p, int rootfd);
 void root_readonly_apply(int rootfd);
 /* pivot_root (or MS_MOVE + chroot) into rootfd; the old root is detached; cwd becomes "/". */
 void root_switch(const struct plan *p, int rootfd);
+/* Without a mount namespace: chroot into the rootfs, nothing mounted. */
+void root_chroot(const struct plan *p);
 
 #endif

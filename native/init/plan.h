@@ -103,8 +103,11 @@ struct plan {
 	uint32_t n_uid_maps, n_gid_maps;
 
 	const char *rootfs;
-	uint32_t rootfs_propagation;
+	/* On "/" before the rootfs bind, and after the root switch (0: none). */
+	uint32_t setup_propagation, rootfs_propagation;
 	bool root_readonly, no_pivot, no_new_keyring, hooks_before_pivot, wait_for_exit;
+	/* No mount namespace of its own: nothing is mounted, the root switch is chroot(rootfs). */
+	bool chroot_only;
 
 	struct mount_step *mounts;
 	uint32_t n_mounts;

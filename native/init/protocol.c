@@ -463,7 +463,7 @@ static const char *decode(const uint8_t *buf, size_t len, uint8_t scope, struct 
 			ok = get_str(&c, &out->rootfs);
 			break;
 		case R_ROOTFS_PROPAGATION:
-			ok = get_u32(&c, &out->rootfs_propagation);
+			ok = get_u32(&c, &out->setup_propagation) && get_u32(&c, &out->rootfs_propagation);
 			break;
 		case R_PLAN_FLAGS:
 			ok = get_u32(&c, &u) && !(u & ~PF_ALL);
@@ -472,6 +472,7 @@ static const char *decode(const uint8_t *buf, size_t len, uint8_t scope, struct 
 			out->no_new_keyring = u & PF_NO_NEW_KEYRING;
 			out->hooks_before_pivot = u & PF_HOOKS_BEFORE_PIVOT;
 			out->wait_for_exit = u & PF_WAIT_FOR_EXIT;
+			out->chroot_only = u & PF_CHROOT_ONLY;
 			break;
 		case R_MOUNT: {
 			struct mount_step *m = &out->mounts[idx = out->n_mounts++];

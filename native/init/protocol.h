@@ -76,7 +76,8 @@ enum rec_tag {
 #define PF_NO_NEW_KEYRING 0x04u
 #define PF_HOOKS_BEFORE_PIVOT 0x08u
 #define PF_WAIT_FOR_EXIT 0x10u
-#define PF_ALL 0x1fu
+#define PF_CHROOT_ONLY 0x20u
+#define PF_ALL 0x3fu
 /* R_PROCESS_FLAGS bits */
 #define XF_NO_NEW_PRIVILEGES 0x01u
 #define XF_TERMINAL 0x02u

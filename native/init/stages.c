@@ -171,10 +171,12 @@ static _Noreturn void container_init(const struct plan *p, int status_fd, int sy
 	int procfd = proc_open("init");
 	oom_score_adj_apply(&p->process, procfd);
 
-	int rootfd = rootfs_prepare(p);
-	mounts_apply(p, rootfd);
-	devices_apply(p, rootfd);
-	symlinks_apply(p, rootfd);
+	int rootfd = p->chroot_only ? -1 : rootfs_prepare(p);
+	if (!p->chroot_only) {
+		mounts_apply(p, rootfd);
+		devices_apply(p, rootfd);
+		symlinks_apply(p, rootfd);
+	}
 	if (p->process.terminal) {
 		/* Before pivot_root: /dev/console is made before the root may turn read-only. */
 		console_setup(&p->process, rootfd, procfd, console_sock, console_target(rootfd));
@@ -189,12 +191,16 @@ static _Noreturn void container_init(const struct plan *p, int status_fd, int sy
 	}
 	uts_apply(p);
 	sysctls_apply(p);
-	masked_paths_apply(p, rootfd);
-	readonly_paths_apply(p, rootfd);
-	if (p->root_readonly)
-		root_readonly_apply(rootfd);
-	root_switch(p, rootfd);
-	close(rootfd);
+	if (p->chroot_only) {
+		root_chroot(p);
+	} else {
+		masked_paths_apply(p, rootfd);
+		readonly_paths_apply(p, rootfd);
+		if (p->root_readonly)
+			root_readonly_apply(rootfd);
+		root_switch(p, rootfd);
+		close(rootfd);
+	}
 
 	void *filter;
 	char *exe = exec_prepare(p, sync_fd, (int)old_umask, &filter);
@@ -236,8 +242,12 @@ void init_main(int sync_fd)
 	if (plan.clone_flags & ~(uint32_t)NS_ALL)
 		die("plan", EINVAL, "cloneFlags 0x%x has bits other than namespace types", plan.clone_flags);
 	/* Not policy, a seatbelt: without these namespaces the steps would change the host. */
-	if (!has_namespace(&plan, CLONE_NEWNS))
+	if (!has_namespace(&plan, CLONE_NEWNS) && !plan.chroot_only)
 		die("plan", EINVAL, "no mount namespace: the rootfs setup would change the host's mounts");
+	if (plan.chroot_only && (has_namespace(&plan, CLONE_NEWNS) || plan.n_mounts || plan.n_devices || plan.n_symlinks ||
+				 plan.masked.n || plan.readonly.n || plan.root_readonly || plan.process.terminal ||
+				 plan.rootfs_propagation || plan.no_pivot))
+		die("plan", EINVAL, "chrootOnly with a mount namespace or something to mount");
 	if ((plan.hostname || plan.domainname) && !has_namespace(&plan, CLONE_NEWUTS))
 		die("plan", EINVAL, "no UTS namespace: setting the hostname would change the host's");
 	struct stage_host host;

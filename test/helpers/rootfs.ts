@@ -78,9 +78,11 @@ export function makePlan(o: PlanOptions): Plan {
     uidMappings: bind ? [{ containerID: 0, hostID: o.userns as number, size: 65536 }] : [],
     gidMappings: bind ? [{ containerID: 0, hostID: o.userns as number, size: 65536 }] : [],
     rootfs: o.rootfs,
-    rootfsPropagation: MS.SLAVE | MS.REC,
+    setupPropagation: MS.SLAVE | MS.REC,
+    rootfsPropagation: 0,
     rootReadonly: false,
     noPivot: false,
+    chrootOnly: false,
     mounts: [
       mnt('/proc', 'proc', 0),
       mnt('/dev', 'tmpfs', MS.NOSUID | MS.STRICTATIME, 'mode=755,size=65536k'),

@@ -118,3 +118,10 @@ export function haveRoot(t: { fail: (msg: string) => void; plan: (n: number, why
   else t.plan(0, 'skip: needs root');
   return false;
 }
+
+/** The message of tsrc's last error line on stderr (`time=… level=error msg="…"`), as runc prints it. */
+export function errorMessage(stderr: string): string | undefined {
+  const line = stderr.trim().split('\n').reverse().find((l) => / level=error msg=/.test(l));
+  const m = line && /msg=("(?:[^"\\]|\\.)*")/.exec(line);
+  return m ? (JSON.parse(m[1]) as string) : undefined;
+}

@@ -367,7 +367,7 @@ if (!isRoot) {
       ['shared', MS.SHARED],
     ] as const) {
       const f = fixture(t);
-      const h = await spawn(f, { plan: plan(f, ['true'], (p) => (p.rootfsPropagation = prop)) });
+      const h = await spawn(f, { plan: plan(f, ['true'], (p) => (p.setupPropagation = p.rootfsPropagation = prop)) });
       const root = mountinfo(h.pid).find((m) => m.point === '/');
       t.ok(root?.root.endsWith('/rootfs'), `${name}: pivoted`);
       release(f);

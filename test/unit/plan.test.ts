@@ -49,8 +49,13 @@ t.test('namespaces: new ones become clone flags, paths become joins with user fi
 });
 
 t.test('rootfs propagation defaults to rslave', async (t) => {
-  t.equal(rootfsPropagation(undefined), MS.SLAVE | MS.REC);
-  t.equal(rootfsPropagation('private'), MS.PRIVATE);
+  // Setup before the rootfs bind, final after the root switch (none by default, as runc).
+  t.same(rootfsPropagation(undefined), { setup: MS.SLAVE | MS.REC, final: 0 });
+  t.same(rootfsPropagation('private'), { setup: MS.PRIVATE, final: MS.PRIVATE });
+  t.same(rootfsPropagation('rshared'), { setup: MS.SHARED | MS.REC, final: MS.SHARED | MS.REC });
+  // An unbindable "/" would refuse the rootfs bind: it is applied only after the switch.
+  t.same(rootfsPropagation('unbindable'), { setup: MS.SLAVE | MS.REC, final: MS.UNBINDABLE });
+  t.same(rootfsPropagation('runbindable'), { setup: MS.SLAVE | MS.REC, final: MS.UNBINDABLE | MS.REC });
   t.throws(() => rootfsPropagation('weird'), /rootfsPropagation/);
 });
 
@@ -146,7 +151,19 @@ t.test('cgroup mounts: cgroup2 on v2, per-hierarchy on v1', async (t) => {
 });
 
 t.test('errors', async (t) => {
-  t.throws(() => buildPlan(spec({ linux: { namespaces: [{ type: 'pid' }] } }), ctx()), /mount namespace is required/);
+  // No mount namespace: the runtime's mount table is shared, so only a chroot, nothing to mount.
+  const bare = buildPlan(spec({ linux: { namespaces: [{ type: 'pid' }] } }), ctx({ noPivot: true }));
+  t.same([bare.chrootOnly, bare.noPivot, bare.mounts, bare.devices, bare.symlinks, bare.cloneFlags], [true, false, [], [], [], NS_FLAGS.pid]);
+  t.equal(buildPlan(spec(), ctx()).chrootOnly, false);
+  const noMnt = (over: Partial<Spec>, linux: Spec['linux'] = {}) => () => buildPlan(spec({ ...over, linux: { namespaces: [{ type: 'pid' }], ...linux } }), ctx());
+  const why = 'need a private mount namespace: the container has no mount namespace of its own (linux.namespaces has no "mount")';
+  t.throws(noMnt({ mounts: [{ destination: '/proc', type: 'proc', source: 'proc' }] }), { message: `config.json: /mounts: mounts ${why}` });
+  t.throws(noMnt({}, { maskedPaths: ['/proc/kcore'] }), { message: 'config.json: /linux/maskedPaths: unable to restrict sys entries without a private MNT namespace' });
+  t.throws(noMnt({}, { readonlyPaths: ['/proc/sys'] }), { message: 'config.json: /linux/readonlyPaths: unable to restrict sys entries without a private MNT namespace' });
+  t.throws(noMnt({ root: { path: 'rootfs', readonly: true } }), { message: `config.json: /root/readonly: a read-only root ${why}` });
+  t.throws(noMnt({}, { rootfsPropagation: 'rshared' }), { message: `config.json: /linux/rootfsPropagation: a root propagation ${why}` });
+  t.throws(noMnt({}, { devices: [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229 }] }), { message: `config.json: /linux/devices: devices ${why}` });
+  t.throws(noMnt({ process: { user: { uid: 0, gid: 0 }, args: ['sh'], cwd: '/', terminal: true } }), { message: `config.json: /process/terminal: a terminal (/dev/console) ${why}` });
   t.throws(() => buildPlan(spec({ process: undefined }), ctx()), /\/process/);
   t.throws(
     () => buildPlan(spec({ linux: { namespaces: [{ type: 'mount' }, { type: 'time' }], timeOffsets: { monotonic: { secs: 1 } } } }), ctx()),

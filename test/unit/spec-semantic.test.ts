@@ -362,13 +362,13 @@ t.test('checkProcess: an exec\'s process.json', async (t) => {
 });
 
 t.test('checkNamespacePath on this host', async (t) => {
-  t.match(checkNamespacePath('network', '/proc/self/ns/net'), /^net:\[[0-9]+\]$/);
-  t.match(checkNamespacePath('mount', '/proc/self/ns/mnt'), /^mnt:\[[0-9]+\]$/);
-  t.match(checkNamespacePath('pid', `/proc/${process.pid}/ns/pid`), /^pid:\[[0-9]+\]$/);
-  t.match(checkNamespacePath('pid', '/proc/self/ns/pid_for_children'), /^pid:\[[0-9]+\]$/);
-  t.match(checkNamespacePath('user', '/proc/self/ns/user'), /^user:\[[0-9]+\]$/);
-  t.match(checkNamespacePath('cgroup', '/proc/self/ns/cgroup'), /^cgroup:\[[0-9]+\]$/);
-  t.match(checkNamespacePath('time', '/proc/self/ns/time_for_children'), /^time:\[[0-9]+\]$/);
+  t.doesNotThrow(() => checkNamespacePath('network', '/proc/self/ns/net'));
+  t.doesNotThrow(() => checkNamespacePath('mount', '/proc/self/ns/mnt'));
+  t.doesNotThrow(() => checkNamespacePath('pid', `/proc/${process.pid}/ns/pid`));
+  t.doesNotThrow(() => checkNamespacePath('pid', '/proc/self/ns/pid_for_children'));
+  t.doesNotThrow(() => checkNamespacePath('user', '/proc/self/ns/user'));
+  t.doesNotThrow(() => checkNamespacePath('cgroup', '/proc/self/ns/cgroup'));
+  t.doesNotThrow(() => checkNamespacePath('time', '/proc/self/ns/time_for_children'));
 
   t.throws(() => checkNamespacePath('uts', '/proc/self/ns/ipc'), { message: 'namespace path "/proc/self/ns/ipc" is an IPC namespace, not a UTS namespace' });
   t.throws(() => checkNamespacePath('network', '/nonexistent/netns'), { message: 'namespace path "/nonexistent/netns": no such file or directory' });
@@ -379,9 +379,9 @@ t.test('checkNamespacePath on this host', async (t) => {
   // A FIFO would block open(2) forever: it must be refused without opening it.
   execFileSync('mkfifo', [join(dir, 'fifo')]);
   t.throws(() => checkNamespacePath('network', join(dir, 'fifo')), { message: `namespace path "${join(dir, 'fifo')}" is not a namespace file` });
-  // A namespace bind-mounted elsewhere is not a symlink: opening it is what identifies it. Without
-  // root to bind-mount one, /proc/self/fd of an open namespace file is the same kind of path.
-  t.match(checkNamespacePath('network', '/proc/thread-self/ns/net'), /^net:\[/);
+  // A namespace bind-mounted elsewhere is judged by the file, not its name (the root-only
+  // integration test bind-mounts some); /proc/thread-self is another path to the same files.
+  t.doesNotThrow(() => checkNamespacePath('network', '/proc/thread-self/ns/net'));
 
   const spec = parseSpec(JSON.stringify({ ...read('runc-default.json'), linux: { namespaces: [{ type: 'uts', path: '/proc/self/ns/net' }] } }));
   t.throws(() => checkNamespacePaths(spec), { message: 'config.json: /linux/namespaces/0/path: namespace path "/proc/self/ns/net" is a network namespace, not a UTS namespace' });
