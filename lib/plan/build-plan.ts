@@ -204,6 +204,8 @@ export function processPlan(spec: Spec, ctx: PlanContext): ProcessPlan {
     noNewPrivileges: p.noNewPrivileges ?? false,
     oomScoreAdj: p.oomScoreAdj ?? null,
     terminal: p.terminal ?? false,
+    // An empty HOME= counts as none, as Go's Getenv (hence runc) sees it.
+    homeFromPasswd: !(p.env ?? []).some((kv) => kv.startsWith('HOME=') && kv.length > 5),
     consoleSize: p.consoleSize ? { height: p.consoleSize.height, width: p.consoleSize.width } : null,
   };
 }

@@ -112,6 +112,11 @@ export interface ProcessPlan {
    * terminal (and, for a container init, /dev/console); the master is sent to the console socket.
    */
   terminal: boolean;
+  /**
+   * process.env has no HOME: the C side sets it from the container's /etc/passwd entry of uid,
+   * or "/" without one (runc's rule), once it stands in the container's root.
+   */
+  homeFromPasswd: boolean;
   /** TIOCSWINSZ of the new pty (process.consoleSize); absent or null = the kernel's 0x0. */
   consoleSize?: ConsoleSize | null;
 }

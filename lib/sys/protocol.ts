@@ -68,7 +68,7 @@ export const Rec = {
 } as const;
 
 const PF = { rootReadonly: 0x01, noPivot: 0x02, noNewKeyring: 0x04, hooksBeforePivot: 0x08, waitForExit: 0x10, chrootOnly: 0x20 } as const;
-const XF = { noNewPrivileges: 0x01, terminal: 0x02 } as const;
+const XF = { noNewPrivileges: 0x01, terminal: 0x02, homeFromPasswd: 0x04 } as const;
 const EF = { detach: 0x01, noNewKeyring: 0x02 } as const;
 
 /** What `tsrc-init enter` runs: one program in the namespaces of a running process. */

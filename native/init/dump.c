@@ -90,6 +90,8 @@ static void dump_process(const struct process_plan *pp)
 	else
 		printf(",\"oomScoreAdj\":null,");
 	jbool("terminal", pp->terminal);
+	putchar(',');
+	jbool("homeFromPasswd", pp->home_from_passwd);
 	if (pp->has_console_size)
 		printf(",\"consoleSize\":{\"height\":%u,\"width\":%u}}", pp->console_height, pp->console_width);
 	else

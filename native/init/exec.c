@@ -1,5 +1,6 @@
 /* Executable lookup, the exec fifo, startContainer hooks and the final execve. */
 #include "exec.h"
+#include "home.h"
 #include "process.h"
 #include "seccomp.h"
 
@@ -254,12 +255,15 @@ static void fds_mark_cloexec(const struct plan *p)
 	}
 }
 
+/* The process's environment, from exec_prepare (HOME added there, while still root). */
+static char *const *exec_env;
+
 void exec_process(const struct plan *p, const char *path, void *late_filter)
 {
 	signals_reset();
 	/* Last, so the filter has to allow as little of our own work as possible. */
 	seccomp_load_filter(late_filter);
-	execve(path, (char *const *)p->process.args.v, (char *const *)p->process.env.v);
+	execve(path, (char *const *)p->process.args.v, exec_env);
 	die("exec", errno, "%s", path);
 }
 
@@ -267,6 +271,7 @@ char *exec_prepare(const struct plan *p, int report_fd, int fallback_umask, void
 {
 	void *filter = seccomp_prepare(p->seccomp, report_fd);
 
+	exec_env = home_env(&p->process);
 	fds_mark_cloexec(p);
 	rlimits_apply(&p->process);
 	if (seccomp_load_early(&p->process)) {

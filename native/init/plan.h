@@ -91,6 +91,8 @@ struct process_plan {
 	bool has_oom_score_adj;
 	int32_t oom_score_adj;
 	bool terminal;
+	/* process.env has no HOME: set it from /etc/passwd (home.c), as runc does. */
+	bool home_from_passwd;
 	bool has_console_size;
 	uint32_t console_height, console_width;
 };

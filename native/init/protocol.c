@@ -560,6 +560,7 @@ static const char *decode(const uint8_t *buf, size_t len, uint8_t scope, struct 
 			ok = get_u32(&c, &u) && !(u & ~XF_ALL);
 			pp->no_new_privileges = u & XF_NO_NEW_PRIVILEGES;
 			pp->terminal = u & XF_TERMINAL;
+			pp->home_from_passwd = u & XF_HOME_FROM_PASSWD;
 			break;
 		case R_CONSOLE_SIZE:
 			pp->has_console_size = true;

@@ -81,7 +81,8 @@ enum rec_tag {
 /* R_PROCESS_FLAGS bits */
 #define XF_NO_NEW_PRIVILEGES 0x01u
 #define XF_TERMINAL 0x02u
-#define XF_ALL 0x03u
+#define XF_HOME_FROM_PASSWD 0x04u
+#define XF_ALL 0x07u
 /* R_EXEC_FLAGS bits */
 #define EF_DETACH 0x01u
 #define EF_NO_NEW_KEYRING 0x02u

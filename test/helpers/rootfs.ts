@@ -117,6 +117,7 @@ export function makePlan(o: PlanOptions): Plan {
       noNewPrivileges: true,
       oomScoreAdj: null,
       terminal: false,
+      homeFromPasswd: false,
       consoleSize: null,
     },
     execFifo: o.execFifo,
