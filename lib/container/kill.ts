@@ -17,7 +17,17 @@ export function signalAll(c: Container, sig: number): void {
 }
 
 export async function killContainer(c: Container, sig: number, all: boolean): Promise<void> {
-  if (c.status() === 'stopped') throw new NotRunningError();
+  const stopped = c.status() === 'stopped';
+  if (all && stopped) {
+    // runc: an init that has exited does not end the container's other processes when they are
+    // not in its pid namespace (--pid host, a pod's shared one); they are still in its cgroup
+    // and get the signal (containerd's shim sends kill --all on every init exit). The init's pid
+    // itself is not signalled: it may have been reused.
+    const cg = c.cgroup();
+    if (cg.exists()) cg.killAll(sig);
+    return;
+  }
+  if (stopped) throw new NotRunningError();
   if (all) signalAll(c, sig);
   else signalPid(c.state.pid, sig);
 }

@@ -9,7 +9,8 @@ export function parseSignal(arg: string | number | undefined): number {
   const s = String(arg);
   if (/^\d+$/.test(s)) {
     const n = Number(s);
-    if (n > 0 && n <= 64) return n;
+    // 0 checks that the process exists, as kill(2) (runc takes it too).
+    if (n >= 0 && n <= 64) return n;
     throw new TsrcError(`invalid signal: ${s}`);
   }
   const upper = s.toUpperCase();

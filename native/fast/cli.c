@@ -137,7 +137,7 @@ int cli_signal(const char *arg)
 		if (strlen(arg) > 3)
 			return -1;
 		int n = atoi(arg);
-		return n > 0 && n <= 64 ? n : -1;
+		return n >= 0 && n <= 64 ? n : -1; /* 0: a check that the init exists (lib/util/signals.ts) */
 	}
 	const char *name = strncasecmp(arg, "SIG", 3) == 0 ? arg + 3 : arg;
 	for (const struct signal_name *s = SIGNAL_NAMES; s->name; s++)

@@ -16,12 +16,19 @@ const KERNEL_NAME: Record<string, string> = { network: 'net', mount: 'mnt', pid:
 /** A process in new namespaces of every kind `unshare` is asked for; its pid (the forked child's). */
 async function holder(t: Test, flags: string[]): Promise<number> {
   const p: ChildProcess = spawn('unshare', ['--fork', ...flags, 'sleep', '1000'], { stdio: 'ignore' });
-  t.teardown(() => p.kill('SIGKILL'));
   for (let i = 0; i < 100; i++) {
-    const child = execFileSync('sh', ['-c', `pgrep -P ${p.pid} || true`], { encoding: 'utf8' }).trim();
-    if (child) return Number(child);
+    const child = Number(execFileSync('sh', ['-c', `pgrep -P ${p.pid} || true`], { encoding: 'utf8' }).trim());
+    if (child) {
+      // The forked child outlives unshare: both go.
+      t.teardown(() => {
+        process.kill(child, 'SIGKILL');
+        p.kill('SIGKILL');
+      });
+      return child;
+    }
     await sleep(20);
   }
+  p.kill('SIGKILL');
   throw new Error(`unshare ${flags.join(' ')} did not start`);
 }
 

@@ -53,6 +53,7 @@ t.test('signals: numbers and names, with or without SIG', async (t) => {
   t.equal(parseSignal(undefined), 15);
   t.throws(() => parseSignal('NOPE'), /unknown signal "NOPE"/);
   t.throws(() => parseSignal('99'), /invalid signal/);
+  t.equal(parseSignal('0'), 0, '0: only a check that the process exists, as runc takes it');
 });
 
 t.test('log lines: json exactly {level,msg,time}, time RFC3339', async (t) => {
