@@ -3,7 +3,7 @@
 // load`. Each scenario runs with Debian's runc (the control) and with tsrc; what is asserted is
 // what a docker user sees (output, exit codes, error text) and what the host shows.
 import t, { type Test } from 'tap';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { PrivateContainerd } from './env/containerd.js';
 import { reapStale } from './env/stale.js';
@@ -189,6 +189,74 @@ if (prerequisites(t, CALLER_PACKAGES.docker)) {
         t.equal(r.status, 125, `any other runtime failure is 125: ${describe(r)}`);
         t.match(r.stderr, /OCI runtime create failed: .*(invalid argument|ip_forward)/i);
         t.notMatch(r.stderr, /unable to retrieve OCI runtime error/, 'the runtime wrote its error to the --log file');
+      },
+    },
+    {
+      name: 'network host',
+      async run(t, ctx) {
+        // Docker passes <exec-root>/netns/default, a bind mount of the host's network namespace.
+        const r = await docker([...runArgs(ctx, newName(ctx, 'nethost')), '--rm', '--network', 'host', IMAGE_TAG, 'readlink', '/proc/self/ns/net']);
+        t.equal(r.status, 0, describe(r));
+        t.equal(r.stdout.trim(), readlinkSync('/proc/self/ns/net'), "the host's network namespace");
+      },
+    },
+    {
+      name: 'network container:X',
+      async run(t, ctx) {
+        const first = newName(ctx, 'netowner');
+        const { pid } = await detached(t, ctx, first, ['sleep', '1000'], ['--network', 'none']);
+        const r = await docker([...runArgs(ctx, newName(ctx, 'netjoin')), '--rm', '--network', `container:${first}`, IMAGE_TAG, 'readlink', '/proc/self/ns/net']);
+        t.equal(r.status, 0, describe(r));
+        t.equal(r.stdout.trim(), readlinkSync(`/proc/${pid}/ns/net`), "the other container's network namespace");
+      },
+    },
+    {
+      name: 'pid host: the host pid namespace, and a stop that ends every process at once',
+      async run(t, ctx) {
+        const name = newName(ctx, 'pidhost');
+        const { pid } = await detached(t, ctx, name, ['sh', '-c', 'sleep 1000 & sleep 1000 & exec sleep 1000'], ['--pid', 'host']);
+        const r = await docker(['exec', name, 'readlink', '/proc/self/ns/pid']);
+        t.equal(r.stdout.trim(), readlinkSync('/proc/self/ns/pid'), `the host's pid namespace: ${describe(r)}`);
+        const cg = memoryCgroupOf(pid) ?? '';
+        await waitUntil(() => cgroupPids(cg).length >= 3, 5000);
+        const members = cgroupPids(cg);
+        t.equal(members.length, 3, 'the init and its two children');
+        // The init exits on TERM; its children are not in its pid namespace, so they live on
+        // until the shim's kill --all. runc ends them at once; a runtime that refused kill --all
+        // of a stopped container left docker waiting (about 4 s) and them running.
+        const start = Date.now();
+        const s = await docker(['stop', '-t', '10', name]);
+        const took = Date.now() - start;
+        t.equal(s.status, 0, describe(s));
+        t.ok(took < 3000, `docker stop took ${took} ms`);
+        t.ok(await waitUntil(() => !members.some(alive), 5000), 'every process of the container is gone');
+      },
+    },
+    {
+      name: 'HOME in run and exec, from the image\'s /etc/passwd',
+      async run(t, ctx) {
+        const home = async (flags: string[]) => (await docker([...runArgs(ctx, newName(ctx, 'home')), '--rm', ...flags, IMAGE_TAG, 'sh', '-c', 'echo $HOME'])).stdout;
+        t.equal(await home([]), '/root\n', 'root');
+        t.equal(await home(['-u', String(USER_UID)]), '/home/user\n', 'a user with a passwd entry');
+        t.equal(await home(['-u', '4242']), '/\n', 'a user without one');
+        t.equal(await home(['-e', 'HOME=/given']), '/given\n', 'a HOME given');
+        const name = newName(ctx, 'homeexec');
+        await detached(t, ctx, name, ['sleep', '1000']);
+        t.equal((await docker(['exec', name, 'sh', '-c', 'echo $HOME'])).stdout, '/root\n', 'exec');
+        t.equal((await docker(['exec', '-u', String(USER_UID), name, 'sh', '-c', 'echo $HOME'])).stdout, '/home/user\n', 'exec -u');
+      },
+    },
+    {
+      name: '--user with and without a passwd entry',
+      async run(t, ctx) {
+        const id = async (user: string) => {
+          const r = await docker([...runArgs(ctx, newName(ctx, 'user')), '--rm', '-u', user, IMAGE_TAG, 'id']);
+          t.equal(r.status, 0, `-u ${user}: ${describe(r)}`);
+          return r.stdout.trim();
+        };
+        t.equal(await id('user'), `uid=${USER_UID}(user) gid=${USER_UID}(user) groups=${USER_UID}(user)`, 'a name docker resolves');
+        t.equal(await id(String(USER_UID)), `uid=${USER_UID}(user) gid=${USER_UID}(user) groups=${USER_UID}(user)`);
+        t.equal(await id('4242:4343'), 'uid=4242 gid=4343 groups=4343', 'numeric ids without an entry');
       },
     },
     {
