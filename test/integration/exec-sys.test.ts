@@ -308,6 +308,7 @@ if (!isRoot) {
         noNewPrivileges: true,
         oomScoreAdj: 5,
         terminal: true,
+        homeFromPasswd: true,
         consoleSize: { height: 5, width: 6 },
       },
       consoleSocket: '/tmp/c.sock',

@@ -129,7 +129,7 @@ if (haveRoot(t)) {
     expectNode(['delete', 'missing'], /container \\"missing\\" does not exist/);
     expectNode(['state', 'bad/id'], /invalid container ID format/);
     expectNode(['kill', b.id, 'NOSUCHSIG'], /unknown signal \\"NOSUCHSIG\\"/);
-    expectNode(['kill', b.id, '0'], /invalid signal: 0/);
+    expectNode(['kill', b.id, '65'], /invalid signal: 65/);
     expectNode(['state', b.id, '--bogus'], /bogus/);
     t.equal(fast(['start', b.id]).status, 0);
     expectNode(['start', b.id], /cannot start an already running container/);
