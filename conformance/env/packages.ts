@@ -11,6 +11,9 @@ export const CALLER_PACKAGES = {
   containerd: ['containerd', 'runc', 'busybox-static', 'util-linux', 'bsdutils'],
   docker: ['docker.io', 'containerd', 'runc', 'busybox-static', 'util-linux', 'bsdutils'],
   podman: ['podman', 'conmon', 'runc', 'busybox-static', 'util-linux'],
+  // CRI: containerd's CRI plugin with Debian's CNI plugins (bridge, host-local, loopback), musl-gcc
+  // for the pause binary, iproute2 for the private network namespace's loopback.
+  cri: ['containerd', 'runc', 'containernetworking-plugins', 'musl-tools', 'busybox-static', 'util-linux', 'iproute2'],
 } as const;
 
 const installed = (pkg: string): boolean =>
