@@ -60,28 +60,6 @@ export function rootfsPropagation(value: string | undefined): { setup: number; f
   return { setup: p & MS.UNBINDABLE ? slave : p, final: p };
 }
 
-/**
- * Without a mount namespace the container shares the runtime's mount table (config-linux.md:
- * "the container MUST inherit the runtime namespace"). What would have to mount or unmount in it
- * is refused, so that a container never leaves mounts on the host (runc would leave them).
- */
-function refuseWithoutMountNamespace(spec: Spec): void {
-  const why = 'the container has no mount namespace of its own (linux.namespaces has no "mount")';
-  const refuse = (at: string, what: string) => {
-    throw new TsrcError(`config.json: ${at}: ${what} need a private mount namespace: ${why}`);
-  };
-  const linux = spec.linux ?? {};
-  if ((spec.mounts ?? []).length) refuse('/mounts', 'mounts');
-  // runc's words for these.
-  if ((linux.maskedPaths ?? []).length || (linux.readonlyPaths ?? []).length) {
-    throw new TsrcError(`config.json: /linux/${(linux.maskedPaths ?? []).length ? 'maskedPaths' : 'readonlyPaths'}: unable to restrict sys entries without a private MNT namespace`);
-  }
-  if (spec.root?.readonly) refuse('/root/readonly', 'a read-only root');
-  if (linux.rootfsPropagation) refuse('/linux/rootfsPropagation', 'a root propagation');
-  if ((linux.devices ?? []).length) refuse('/linux/devices', 'devices');
-  if (spec.process?.terminal) refuse('/process/terminal', 'a terminal (/dev/console)');
-}
-
 function isBind(m: Mount): boolean {
   return m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind');
 }
@@ -214,8 +192,9 @@ export function buildPlan(spec: Spec, ctx: PlanContext): Plan {
   const linux = spec.linux ?? {};
   const { cloneFlags, joins } = namespacePlan(linux.namespaces);
   const has = (t: Namespace['type']) => (linux.namespaces ?? []).some((n) => n.type === t);
+  // No mount namespace: the runtime's is shared, nothing is mounted in it (the semantic checks
+  // refused whatever would be), and the root switch is a chroot.
   const chrootOnly = !has('mount');
-  if (chrootOnly) refuseWithoutMountNamespace(spec);
   const userns = has('user');
   // A time namespace itself works (clone3); writing its clock offsets is not implemented yet.
   if (Object.keys(linux.timeOffsets ?? {}).length) throw new TsrcError('config.json: /linux/timeOffsets: time namespace offsets are not supported yet');

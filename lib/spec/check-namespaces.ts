@@ -23,11 +23,20 @@ export function checkNamespaces(c: Checker, spec: Spec): void {
   checkTimeNamespace(c, spec);
   checkUts(c, spec);
 
-  // Masking paths needs a private mount table; without one it would change the host's (runc agrees).
+  // Without a mount namespace the container shares the runtime's mount table (config-linux.md:
+  // it inherits the runtime's namespace) and is only chrooted into its root. Whatever would
+  // mount in that table would change the host's and outlive the container (runc mounts it there
+  // and leaves it), so it is refused; runc refuses masked and read-only paths too.
   const linux = spec.linux ?? {};
   if (!namespaceOf(spec, 'mount')) {
-    if (linux.maskedPaths?.length) c.fail('/linux/maskedPaths', 'needs a mount namespace (add {"type": "mount"} to /linux/namespaces)');
-    if (linux.readonlyPaths?.length) c.fail('/linux/readonlyPaths', 'needs a mount namespace (add {"type": "mount"} to /linux/namespaces)');
+    const fail = (at: string) => c.fail(at, 'needs a mount namespace (add {"type": "mount"} to /linux/namespaces)');
+    if (spec.mounts?.length) fail('/mounts');
+    if (spec.root?.readonly) fail('/root/readonly');
+    if (linux.rootfsPropagation) fail('/linux/rootfsPropagation');
+    if (linux.devices?.length) fail('/linux/devices');
+    if (linux.maskedPaths?.length) fail('/linux/maskedPaths');
+    if (linux.readonlyPaths?.length) fail('/linux/readonlyPaths');
+    if (spec.process?.terminal) fail('/process/terminal');
   }
 }
 

@@ -155,15 +155,6 @@ t.test('errors', async (t) => {
   const bare = buildPlan(spec({ linux: { namespaces: [{ type: 'pid' }] } }), ctx({ noPivot: true }));
   t.same([bare.chrootOnly, bare.noPivot, bare.mounts, bare.devices, bare.symlinks, bare.cloneFlags], [true, false, [], [], [], NS_FLAGS.pid]);
   t.equal(buildPlan(spec(), ctx()).chrootOnly, false);
-  const noMnt = (over: Partial<Spec>, linux: Spec['linux'] = {}) => () => buildPlan(spec({ ...over, linux: { namespaces: [{ type: 'pid' }], ...linux } }), ctx());
-  const why = 'need a private mount namespace: the container has no mount namespace of its own (linux.namespaces has no "mount")';
-  t.throws(noMnt({ mounts: [{ destination: '/proc', type: 'proc', source: 'proc' }] }), { message: `config.json: /mounts: mounts ${why}` });
-  t.throws(noMnt({}, { maskedPaths: ['/proc/kcore'] }), { message: 'config.json: /linux/maskedPaths: unable to restrict sys entries without a private MNT namespace' });
-  t.throws(noMnt({}, { readonlyPaths: ['/proc/sys'] }), { message: 'config.json: /linux/readonlyPaths: unable to restrict sys entries without a private MNT namespace' });
-  t.throws(noMnt({ root: { path: 'rootfs', readonly: true } }), { message: `config.json: /root/readonly: a read-only root ${why}` });
-  t.throws(noMnt({}, { rootfsPropagation: 'rshared' }), { message: `config.json: /linux/rootfsPropagation: a root propagation ${why}` });
-  t.throws(noMnt({}, { devices: [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229 }] }), { message: `config.json: /linux/devices: devices ${why}` });
-  t.throws(noMnt({ process: { user: { uid: 0, gid: 0 }, args: ['sh'], cwd: '/', terminal: true } }), { message: `config.json: /process/terminal: a terminal (/dev/console) ${why}` });
   t.throws(() => buildPlan(spec({ process: undefined }), ctx()), /\/process/);
   t.throws(
     () => buildPlan(spec({ linux: { namespaces: [{ type: 'mount' }, { type: 'time' }], timeOffsets: { monotonic: { secs: 1 } } } }), ctx()),

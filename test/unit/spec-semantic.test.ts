@@ -37,6 +37,15 @@ function warnings(doc: Doc): string[] {
 }
 
 const ns = (...types: string[]): Array<{ type: string }> => types.map((type) => ({ type }));
+// A config without a mount namespace and nothing that would mount, then `then` adds one thing.
+const noMounts = (d: any, then: (d: any) => void): void => {
+  d.linux.namespaces = ns('pid', 'uts');
+  d.mounts = [];
+  d.root.readonly = false;
+  delete d.linux.maskedPaths;
+  delete d.linux.readonlyPaths;
+  then(d);
+};
 const userns = (d: Doc, uid = [{ containerID: 0, hostID: 100000, size: 65536 }], gid = uid): void => {
   d.linux.namespaces.push({ type: 'user' });
   d.linux.uidMappings = uid;
@@ -136,15 +145,14 @@ const rejected: Case[] = [
   ['hostname too long', (d) => (d.hostname = 'h'.repeat(65)), '/hostname: must be at most 64 bytes'],
   ['hostname with NUL', (d) => (d.hostname = 'a\0b'), '/hostname: must not contain a NUL byte'],
   // mount namespace
-  ['masked paths without a mount namespace', (d) => (d.linux.namespaces = ns('pid', 'uts')), '/linux/maskedPaths: needs a mount namespace (add {"type": "mount"} to /linux/namespaces)'],
-  [
-    'readonly paths without a mount namespace',
-    (d) => {
-      d.linux.namespaces = ns('pid', 'uts');
-      delete d.linux.maskedPaths;
-    },
-    '/linux/readonlyPaths: needs a mount namespace (add {"type": "mount"} to /linux/namespaces)',
-  ],
+  // mount namespace: none means the runtime's is shared, so nothing may mount in it
+  ['mounts without a mount namespace', (d) => (d.linux.namespaces = ns('pid', 'uts')), '/mounts: needs a mount namespace (add {"type": "mount"} to /linux/namespaces)'],
+  ['a read-only root without a mount namespace', (d) => noMounts(d, (d) => (d.root.readonly = true)), '/root/readonly: needs a mount namespace (add {"type": "mount"} to /linux/namespaces)'],
+  ['rootfsPropagation without a mount namespace', (d) => noMounts(d, (d) => (d.linux.rootfsPropagation = 'rshared')), '/linux/rootfsPropagation: needs a mount namespace (add {"type": "mount"} to /linux/namespaces)'],
+  ['devices without a mount namespace', (d) => noMounts(d, (d) => (d.linux.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229 }])), '/linux/devices: needs a mount namespace (add {"type": "mount"} to /linux/namespaces)'],
+  ['masked paths without a mount namespace', (d) => noMounts(d, (d) => (d.linux.maskedPaths = ['/proc/kcore'])), '/linux/maskedPaths: needs a mount namespace (add {"type": "mount"} to /linux/namespaces)'],
+  ['readonly paths without a mount namespace', (d) => noMounts(d, (d) => (d.linux.readonlyPaths = ['/proc/sys'])), '/linux/readonlyPaths: needs a mount namespace (add {"type": "mount"} to /linux/namespaces)'],
+  ['a terminal without a mount namespace', (d) => noMounts(d, (d) => (d.process.terminal = true)), '/process/terminal: needs a mount namespace (add {"type": "mount"} to /linux/namespaces)'],
   // process
   ['env entry without =', (d) => d.process.env.push('FOO'), '/process/env/2: must have the form NAME=VALUE (got "FOO")'],
   ['env entry with an empty name', (d) => d.process.env.push('=x'), '/process/env/2: variable name must not be empty (got "=x")'],
@@ -383,8 +391,8 @@ t.test('checkNamespacePath on this host', async (t) => {
   // integration test bind-mounts some); /proc/thread-self is another path to the same files.
   t.doesNotThrow(() => checkNamespacePath('network', '/proc/thread-self/ns/net'));
 
-  const spec = parseSpec(JSON.stringify({ ...read('runc-default.json'), linux: { namespaces: [{ type: 'uts', path: '/proc/self/ns/net' }] } }));
-  t.throws(() => checkNamespacePaths(spec), { message: 'config.json: /linux/namespaces/0/path: namespace path "/proc/self/ns/net" is a network namespace, not a UTS namespace' });
+  const spec = parseSpec(JSON.stringify({ ...read('runc-default.json'), linux: { namespaces: [{ type: 'mount' }, { type: 'uts', path: '/proc/self/ns/net' }] } }));
+  t.throws(() => checkNamespacePaths(spec), { message: 'config.json: /linux/namespaces/1/path: namespace path "/proc/self/ns/net" is a network namespace, not a UTS namespace' });
   t.doesNotThrow(() => checkSemantics({ ...spec, hostname: undefined }, { checkPaths: false }), 'checkPaths: false skips the host check');
 });
 
