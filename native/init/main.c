@@ -8,6 +8,7 @@
 #include "dump.h"
 #include "enter.h"
 #include "exec_in.h"
+#include "sealed.h"
 #include "stages.h"
 
 #include <fcntl.h>
@@ -54,6 +55,9 @@ int main(int argc, char **argv)
 	/* A hook or the runtime going away must be an EPIPE, not a silent death; signals_reset()
 	 * restores the default before anything is exec'd. */
 	signal(SIGPIPE, SIG_IGN);
+	/* Every mode but dump runs inside (or next to) a container's processes. */
+	if (argc == 3 && (!strcmp(argv[1], "init") || !strcmp(argv[1], "exec") || !strcmp(argv[1], "enter")))
+		sealed_self(argv);
 	if (argc == 3 && !strcmp(argv[1], "init"))
 		init_main(parse_sync_fd(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "exec"))

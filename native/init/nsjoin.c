@@ -1,5 +1,6 @@
 /* setns into the namespaces of another process, in an order the kernel accepts. */
 #include "nsjoin.h"
+#include "sealed.h"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -63,6 +64,7 @@ void ns_join(struct ns_set *s, pid_t pid, const char *step)
 				die(step, errno, "setgid 0 in the user namespace of pid %d", pid);
 			if (setresuid(0, 0, 0) < 0 && errno != EINVAL)
 				die(step, errno, "setuid 0 in the user namespace of pid %d", pid);
+			dumpable_for_userns(); /* see sealed.c */
 		}
 	}
 }

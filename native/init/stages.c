@@ -21,6 +21,7 @@
 #include "mounts.h"
 #include "process.h"
 #include "protocol.h"
+#include "sealed.h"
 #include "supervise.h"
 
 #include <fcntl.h>
@@ -156,6 +157,9 @@ static _Noreturn void container_init(const struct plan *p, int status_fd, int sy
 			die("user", errno, "setgid 0 in the new user namespace");
 		if (setresuid(0, 0, 0) < 0 && errno != EINVAL)
 			die("user", errno, "setuid 0 in the new user namespace");
+		/* Its root is not host root, so it cannot write a host-root binary anyway; what it
+		 * needs is its own /proc files (sealed.c). */
+		dumpable_for_userns();
 	}
 	if (p->n_start_hooks) {
 		struct frame f;
