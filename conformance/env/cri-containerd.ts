@@ -1,5 +1,5 @@
 // A private containerd with its CRI plugin on, for conformance/cri.test.ts. Like containerd.ts
-// (own root, state, sockets, opt dir and shim TMPDIR in a temp dir), plus what the CRI plugin needs:
+// (own root, state, sockets, opt dir and shim TMPDIR in a temp dir: containerd-daemon.ts), plus what the CRI plugin needs:
 //  - one runtime handler per runtime under test (`runc` the control, `tsrc`), both the runc v2 shim
 //    with BinaryName set and their own Root (state in <dir>/rt/<handler>/k8s.io/<id>), cgroupfs;
 //  - a network of its own: containerd runs in a network namespace made here (bound at <dir>/netns),
@@ -11,18 +11,17 @@
 // Pod cgroups go under /tsrc-cri-<pid>/ (each pod passes a cgroup_parent below it). teardown()
 // removes every pod through the CRI, stops containerd, kills stray shims and containers, unmounts
 // everything under the temp dir (pods' netns, the private netns, rootfs, shm) and removes the cgroups.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { ContainerdDaemon } from './containerd-daemon.js';
 import { CriClient, type CriError } from './cri-client.js';
 import { PAUSE_REF } from './cri-images.js';
-import { alive, cgroupPids, entries, mountsUnder, removeCgroupTrees, shimPids } from './leftovers.js';
+import { entries } from './leftovers.js';
 import { markOwner } from './owner.js';
-import { run, sleep, waitUntil, type RunOptions, type RunResult } from './run.js';
+import { run, type RunOptions, type RunResult } from './run.js';
 import type { Runtime } from './scenario.js';
 
-export const CONTAINERD = '/usr/bin/containerd';
-export const CTR = '/usr/bin/ctr';
+export { CONTAINERD, CTR } from './containerd-daemon.js';
 export const CNI_BIN_DIR = '/usr/lib/cni';
 /** The containerd namespace the CRI plugin always uses. */
 export const CRI_NAMESPACE = 'k8s.io';
@@ -32,14 +31,9 @@ export const CNI_CACHE_DIR = '/var/lib/cni/results';
 export const POD_SUBNET = '10.231.7.0/24';
 export const POD_SUBNET_PREFIX = '10.231.7.';
 
-export class CriContainerd {
-  readonly dir: string;
-  readonly address: string;
-  readonly root: string;
-  readonly state: string;
-  readonly opt: string;
-  readonly tmp: string;
-  readonly logPath: string;
+export class CriContainerd extends ContainerdDaemon {
+  /** `ctr()` works in the CRI plugin's namespace. */
+  readonly namespace = CRI_NAMESPACE;
   /** The network namespace containerd (and so the CNI bridge and host-network pods) runs in. */
   readonly netns: string;
   readonly cniConfDir: string;
@@ -51,21 +45,12 @@ export class CriContainerd {
   /** Pods' cgroup_parent values are below this (relative to each hierarchy root). */
   readonly cgroupRoot: string;
   readonly runtimes: Runtime[];
-  private proc?: ChildProcess;
-  private exited?: Promise<void>;
   private client?: CriClient;
   /** Whether /var/lib/cni was absent before: libcni creates it for its cache, teardown removes it. */
   private readonly ownsCniCache = !existsSync(dirname(CNI_CACHE_DIR));
 
   constructor(runtimes: Runtime[]) {
-    // Short path: the grpc socket path must fit in sun_path (108 bytes).
-    this.dir = mkdtempSync('/tmp/tsrc-cri-');
-    this.address = join(this.dir, 'containerd.sock');
-    this.root = join(this.dir, 'root');
-    this.state = join(this.dir, 'state');
-    this.opt = join(this.dir, 'opt');
-    this.tmp = join(this.dir, 'tmp');
-    this.logPath = join(this.dir, 'containerd.log');
+    super('tsrc-cri-');
     this.netns = join(this.dir, 'netns');
     this.cniConfDir = join(this.dir, 'cni', 'net.d');
     this.cniDataDir = join(this.dir, 'cni', 'ipam');
@@ -73,7 +58,7 @@ export class CriContainerd {
     this.network = `tsrc-cri-${process.pid}`;
     this.cgroupRoot = `/tsrc-cri-${process.pid}`;
     this.runtimes = runtimes;
-    for (const d of [this.root, this.state, this.opt, this.tmp, this.cniConfDir, this.cniDataDir, this.podLogs]) mkdirSync(d, { recursive: true });
+    for (const d of [this.cniConfDir, this.cniDataDir, this.podLogs]) mkdirSync(d, { recursive: true });
     for (const rt of runtimes) mkdirSync(this.runtimeRoot(rt.name), { recursive: true });
     writeFileSync(join(this.dir, 'config.toml'), this.config());
     writeFileSync(join(this.cniConfDir, '10-tsrc-cri.conflist'), this.cniConfig());
@@ -100,17 +85,7 @@ export class CriContainerd {
   private config(): string {
     const cri = 'plugins."io.containerd.grpc.v1.cri"';
     const lines = [
-      'version = 2',
-      `root = ${JSON.stringify(this.root)}`,
-      `state = ${JSON.stringify(this.state)}`,
-      '[grpc]',
-      `  address = ${JSON.stringify(this.address)}`,
-      '[ttrpc]',
-      `  address = ${JSON.stringify(`${this.address}.ttrpc`)}`,
-      '[debug]',
-      '  level = "info"',
-      '[plugins."io.containerd.internal.v1.opt"]',
-      `  path = ${JSON.stringify(this.opt)}`,
+      ...this.baseConfig(),
       `[${cri}]`,
       `  sandbox_image = ${JSON.stringify(PAUSE_REF)}`,
       // Streaming (Exec/Attach URLs) on loopback of the private netns, a free port.
@@ -165,27 +140,17 @@ export class CriContainerd {
 
   /** Makes the private network namespace, starts containerd in it and waits for the CRI to answer. */
   async start(): Promise<void> {
-    if (this.proc) throw new Error('containerd already started');
+    this.assertNotStarted();
     if (!existsSync(this.netns)) {
       writeFileSync(this.netns, '');
       const r = await run('unshare', [`--net=${this.netns}`, 'true'], { timeout: 10 });
       if (r.status !== 0) throw new Error(`unshare --net=${this.netns}: ${r.stderr}`);
       await run('nsenter', [`--net=${this.netns}`, 'ip', 'link', 'set', 'lo', 'up'], { timeout: 10 });
     }
-    const log = openSync(this.logPath, 'a');
-    // setpriv: containerd dies with the test process even if no teardown runs; nsenter execs it
-    // inside the private netns (only the netns: mounts stay visible to the host and the test).
-    const proc = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'nsenter', `--net=${this.netns}`, '--', CONTAINERD, '--config', join(this.dir, 'config.toml')], {
-      stdio: ['ignore', log, log],
-      env: { ...process.env, TMPDIR: this.tmp },
-    });
-    closeSync(log);
-    this.proc = proc;
-    this.exited = new Promise((resolve) => proc.on('exit', () => resolve()));
     let unimplemented = false;
-    const up = await waitUntil(async () => {
-      if (proc.exitCode !== null || proc.signalCode !== null) return true;
-      if (!existsSync(this.address)) return false;
+    // nsenter execs containerd inside the private netns (only the netns: mounts stay visible to the
+    // host and the test).
+    const up = await this.launch(['nsenter', `--net=${this.netns}`, '--'], async () => {
       try {
         await this.cri.rt('Version', { version: 'v1' }, 5);
         return true;
@@ -194,8 +159,8 @@ export class CriContainerd {
         unimplemented = (e as CriError).code === 'UNIMPLEMENTED';
         return unimplemented;
       }
-    }, 30_000, 200);
-    if (!up || unimplemented || proc.exitCode !== null || proc.signalCode !== null) {
+    }, 200);
+    if (!up || unimplemented) {
       const why = readFileSync(this.logPath, 'utf8').split('\n').filter((l) => /level=(warning|error|fatal)/.test(l));
       throw new Error(`containerd's CRI did not come up (see ${this.logPath}):\n${(why.length ? why : [this.logTail()]).join('\n')}`);
     }
@@ -204,23 +169,6 @@ export class CriContainerd {
   get cri(): CriClient {
     this.client ??= new CriClient(this.address);
     return this.client;
-  }
-
-  get pid(): number | undefined {
-    return this.proc?.pid;
-  }
-
-  logTail(lines = 30): string {
-    try {
-      return readFileSync(this.logPath, 'utf8').trim().split('\n').slice(-lines).join('\n');
-    } catch {
-      return '';
-    }
-  }
-
-  /** `ctr --address <sock> --namespace k8s.io ...args`. */
-  ctr(args: string[], opts: RunOptions = {}): Promise<RunResult> {
-    return run(CTR, ['--address', this.address, '--namespace', CRI_NAMESPACE, ...args], opts);
   }
 
   /** Runs a command inside the private network namespace. */
@@ -249,52 +197,22 @@ export class CriContainerd {
     return failures;
   }
 
+  /** Closes the CRI client and stops containerd (SIGTERM, then SIGKILL after 10 s). */
   async stop(): Promise<void> {
-    const proc = this.proc;
     this.client?.close();
     this.client = undefined;
-    if (!proc) return;
-    if (proc.exitCode === null && proc.signalCode === null) {
-      proc.kill('SIGTERM');
-      const done = await Promise.race([this.exited!.then(() => true), sleep(10_000).then(() => false)]);
-      if (!done) {
-        proc.kill('SIGKILL');
-        await this.exited;
-      }
-    }
-    this.proc = undefined;
+    await super.stop();
   }
 
   /** Removes every pod, stops containerd and cleans the host; returns what had to be cleaned by force. */
   async teardown(): Promise<string[]> {
     const problems: string[] = [];
-    if (this.proc) {
+    if (this.started) {
       problems.push(...(await this.removeAllPods()).map((f) => `pod removal failed: ${f}`));
       await this.stop();
     }
-    for (const pid of shimPids(this.address)) {
-      problems.push(`shim ${pid} still running`);
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
-    for (const pid of cgroupPids(this.cgroupRoot)) {
-      problems.push(`process ${pid} still in ${this.cgroupRoot}`);
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
-    await waitUntil(() => shimPids(this.address).every((p) => !alive(p)), 5000);
-    for (const m of mountsUnder(this.dir)) {
-      if (m !== this.netns) problems.push(`mount ${m}`);
-      await run('umount', ['-l', m], { timeout: 10 });
-    }
-    await waitUntil(() => cgroupPids(this.cgroupRoot).length === 0, 5000);
-    for (const d of removeCgroupTrees(this.cgroupRoot)) problems.push(`cgroup ${d} could not be removed`);
+    // <dir>/netns is the private netns, bound there on purpose: unmounted, but no leftover.
+    problems.push(...(await this.cleanHost([this.cgroupRoot], { reportProcesses: true, expectedMounts: [this.netns] })));
     for (const f of this.cniCacheEntries()) {
       problems.push(`libcni cache ${f}`);
       rmSync(join(CNI_CACHE_DIR, f), { force: true });

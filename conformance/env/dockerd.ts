@@ -2,12 +2,12 @@
 // pidfile, unix socket, config file and trust key, no bridge and no iptables, its containers'
 // cgroups under a parent named for the test, and the runtimes under test registered with
 // --add-runtime. The Docker CLI used is Debian's /usr/bin/docker, pointed at that socket.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PrivateContainerd } from './containerd.js';
+import { Daemon, logTail } from './daemon.js';
 import { mountsUnder } from './leftovers.js';
-import { run, sleep, waitUntil, type RunOptions, type RunResult } from './run.js';
+import { run, type RunOptions, type RunResult } from './run.js';
 
 export const DOCKERD = '/usr/sbin/dockerd';
 /** Debian's CLI, by full path: another `docker` may come first on PATH. */
@@ -21,8 +21,7 @@ export class PrivateDockerd {
   readonly logPath: string;
   /** cgroup parent of every container (cgroupfs driver): /<cgroupParent>/<64-hex id>. */
   readonly cgroupParent: string;
-  private proc?: ChildProcess;
-  private exited?: Promise<void>;
+  private daemon?: Daemon;
   /** dockerd always creates /run/docker/plugins; remove it afterwards if it was not there before. */
   private readonly hadRunDocker = existsSync('/run/docker');
 
@@ -57,25 +56,13 @@ export class PrivateDockerd {
       '--storage-driver', 'overlay2',
       ...Object.entries(this.runtimes).flatMap(([name, path]) => ['--add-runtime', `${name}=${path}`]),
     ];
-    const log = openSync(this.logPath, 'a');
-    // setpriv: dockerd dies with the test process even if no teardown runs.
-    const proc = spawn('setpriv', ['--pdeathsig', 'KILL', '--', DOCKERD, ...args], { stdio: ['ignore', log, log] });
-    closeSync(log);
-    this.proc = proc;
-    this.exited = new Promise((resolve) => proc.on('exit', () => resolve()));
-    const up = await waitUntil(async () => {
-      if (proc.exitCode !== null || proc.signalCode !== null) return true;
-      return existsSync(this.socket) && (await this.docker(['version'], { timeout: 5 })).status === 0;
-    }, 60_000, 200);
-    if (!up || proc.exitCode !== null || proc.signalCode !== null) throw new Error(`dockerd did not come up (see ${this.logPath}):\n${this.logTail()}`);
+    this.daemon = new Daemon([DOCKERD, ...args], this.logPath);
+    const up = await this.daemon.waitReady(this.socket, async () => (await this.docker(['version'], { timeout: 5 })).status === 0, 60_000, 200);
+    if (!up) throw new Error(`dockerd did not come up (see ${this.logPath}):\n${this.logTail()}`);
   }
 
   logTail(lines = 30): string {
-    try {
-      return readFileSync(this.logPath, 'utf8').trim().split('\n').slice(-lines).join('\n');
-    } catch {
-      return '';
-    }
+    return logTail(this.logPath, lines);
   }
 
   docker(args: string[], opts: RunOptions = {}): Promise<RunResult> {
@@ -88,18 +75,12 @@ export class PrivateDockerd {
 
   /** Removes every container, stops dockerd (SIGTERM, then SIGKILL after 15 s) and unmounts its dirs. */
   async teardown(): Promise<void> {
-    const proc = this.proc;
-    if (proc && proc.exitCode === null && proc.signalCode === null) {
+    if (this.daemon?.running) {
       const ids = (await this.docker(['ps', '-aq'], { timeout: 10 })).stdout.split('\n').filter(Boolean);
       if (ids.length) await this.docker(['rm', '-f', ...ids], { timeout: 60 });
-      proc.kill('SIGTERM');
-      const done = await Promise.race([this.exited!.then(() => true), sleep(15_000).then(() => false)]);
-      if (!done) {
-        proc.kill('SIGKILL');
-        await this.exited;
-      }
+      await this.daemon.stop(15_000);
     }
-    this.proc = undefined;
+    this.daemon = undefined;
     for (const m of mountsUnder(this.dir)) await run('umount', ['-l', m], { timeout: 10 });
     if (!this.hadRunDocker) {
       for (const d of ['/run/docker/plugins', '/run/docker']) {

@@ -37,16 +37,49 @@ function makeLayerTree(dir: string): void {
 
 /** Writes the docker-archive tarball to `out` (using `work` as scratch space) and returns its path. */
 export function buildBusyboxArchive(work: string, out: string): string {
+  return buildArchive(work, out, {
+    tag: IMAGE_TAG,
+    fill: makeLayerTree,
+    // Numeric owners kept from the tree (root and 1000).
+    rootOwned: false,
+    config: {
+      Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+      Cmd: ['sh'],
+      WorkingDir: '/',
+    },
+    createdBy: 'tsrc conformance: busybox-static',
+  });
+}
+
+export interface ArchiveSpec {
+  /** The archive's RepoTags entry. */
+  tag: string;
+  /** Fills the (empty) layer tree. */
+  fill: (tree: string) => void;
+  /** Every file in the layer owned by 0:0, rather than the tree's own (numeric) owners. */
+  rootOwned: boolean;
+  /** The image config's `config` (Env, Cmd, Entrypoint, WorkingDir…). */
+  config: Record<string, unknown>;
+  /** The history entry's created_by. */
+  createdBy: string;
+}
+
+/**
+ * Writes a one-layer docker-archive tarball (this busybox image, and cri-images.ts's pause image)
+ * to `out`, using `work` as scratch space (emptied first; only `work` itself is left); returns `out`.
+ */
+export function buildArchive(work: string, out: string, spec: ArchiveSpec): string {
   const tree = join(work, 'tree');
   const pack = join(work, 'pack');
   rmSync(work, { recursive: true, force: true });
   mkdirSync(tree, { recursive: true });
   mkdirSync(pack, { recursive: true });
-  makeLayerTree(tree);
+  spec.fill(tree);
 
   const layerTmp = join(work, 'layer.tar');
-  // Reproducible layer: sorted names, fixed mtime, numeric owners kept from the tree (root and 1000).
-  execFileSync('tar', ['--sort=name', '--mtime=@0', '--numeric-owner', '-C', tree, '-cf', layerTmp, '.']);
+  // Reproducible layer: sorted names, fixed mtime, numeric owners (the tree's, or 0:0 if rootOwned).
+  const owners = spec.rootOwned ? ['--owner=0', '--group=0'] : [];
+  execFileSync('tar', ['--sort=name', '--mtime=@0', ...owners, '--numeric-owner', '-C', tree, '-cf', layerTmp, '.']);
   const layer = readFileSync(layerTmp);
   const diffId = sha256(layer);
   mkdirSync(join(pack, diffId));
@@ -56,18 +89,14 @@ export function buildBusyboxArchive(work: string, out: string): string {
     architecture: 'amd64',
     os: 'linux',
     created: '1970-01-01T00:00:00Z',
-    config: {
-      Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
-      Cmd: ['sh'],
-      WorkingDir: '/',
-    },
+    config: spec.config,
     rootfs: { type: 'layers', diff_ids: [`sha256:${diffId}`] },
-    history: [{ created: '1970-01-01T00:00:00Z', created_by: 'tsrc conformance: busybox-static' }],
+    history: [{ created: '1970-01-01T00:00:00Z', created_by: spec.createdBy }],
   };
   const configText = JSON.stringify(config);
   const configName = `${sha256(configText)}.json`;
   writeFileSync(join(pack, configName), configText);
-  writeFileSync(join(pack, 'manifest.json'), JSON.stringify([{ Config: configName, RepoTags: [IMAGE_TAG], Layers: [`${diffId}/layer.tar`] }]));
+  writeFileSync(join(pack, 'manifest.json'), JSON.stringify([{ Config: configName, RepoTags: [spec.tag], Layers: [`${diffId}/layer.tar`] }]));
   execFileSync('tar', ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', pack, '-cf', out, '.']);
   rmSync(tree, { recursive: true, force: true });
   rmSync(pack, { recursive: true, force: true });
