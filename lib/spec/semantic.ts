@@ -9,13 +9,15 @@ import { checkNamespaces } from './check-namespaces.js';
 import { checkProcessFields } from './check-process.js';
 import { checkSysctl } from './check-sysctl.js';
 import { CONFIG_FILE } from './errors.js';
+import { checkLsm, checkProcessLsm } from './lsm.js';
 import { checkNamespacePaths } from './namespace-path.js';
 import type { Process, Spec } from './types.js';
 
 export interface SemanticOptions {
   /**
-   * Also check linux.namespaces[].path on this host (that each is a namespace file of its type).
-   * Default true; pure unit tests of other rules may turn it off.
+   * Also check what depends on this host: linux.namespaces[].path (that each is a namespace file
+   * of its type) and the LSM fields (lsm.ts). Default true; pure unit tests of other rules may turn
+   * it off.
    */
   checkPaths?: boolean;
 }
@@ -36,7 +38,10 @@ export function checkSemantics(spec: Spec, opts: SemanticOptions = {}): string[]
   checkSysctl(c, spec);
   checkLinux(c, spec);
   checkHooks(c, spec);
-  if (opts.checkPaths !== false) checkNamespacePaths(spec, CONFIG_FILE);
+  if (opts.checkPaths !== false) {
+    checkNamespacePaths(spec, CONFIG_FILE);
+    checkLsm(spec, CONFIG_FILE);
+  }
   return c.warnings;
 }
 
@@ -58,6 +63,7 @@ export function requireProcess(spec: Spec): Process {
 export function checkProcess(process: Process, file: string, spec?: Spec): string[] {
   const c: Checker = new Checker(file);
   requireArgs(c, process, '');
+  checkProcessLsm(process, file, '');
   checkProcessFields(c, process, '', spec);
   return c.warnings;
 }

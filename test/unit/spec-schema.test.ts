@@ -58,7 +58,7 @@ t.test('unknown properties are accepted everywhere (config.md Extensibility)', a
     const added = addUnknown(doc);
     t.ok(added > 10, `${name}: added ${added} unknown properties`);
     t.equal(verdict(doc), 'ok', `${name} with unknown properties`);
-    t.same(checkSemantics(parseSpec(JSON.stringify(doc))), [], `${name}: semantic checks ignore them too`);
+    t.same(checkSemantics(parseSpec(JSON.stringify(doc)), { checkPaths: false }), [], `${name}: semantic checks ignore them too`);
   }
   // Unknown hook names and platform sections are unknown properties too.
   const doc = read('runc-default.json');
