@@ -1,6 +1,8 @@
-// The device cgroup rules a container gets: the config's own rules, then allow rules for the
-// devices every container has (/dev/null, …, ptys) and for each linux.devices entry. runc and crun
-// do the same, so a config that denies everything still gets a working /dev.
+// The device cgroup rules a container gets: the config's own rules (linux.resources.devices), in
+// order, then allow rules for the devices every container has (/dev/null, …, ptys), as runc does,
+// so a config that denies everything still gets a working /dev. A linux.devices entry creates the
+// node only: it gets no allow rule of its own, so the config's rules decide whether it can be
+// used (an explicit deny stays a deny, as with runc).
 import type { DeviceCgroup, Spec } from '../spec/types.js';
 
 const DEFAULT_ALLOWED: readonly DeviceCgroup[] = [
@@ -18,13 +20,5 @@ const DEFAULT_ALLOWED: readonly DeviceCgroup[] = [
 ];
 
 export function deviceCgroupRules(spec: Spec): DeviceCgroup[] {
-  const linux = spec.linux ?? {};
-  const configured = (linux.devices ?? []).filter((d) => d.type !== 'p').map<DeviceCgroup>((d) => ({
-    allow: true,
-    type: d.type === 'u' ? 'c' : d.type,
-    major: d.major ?? null,
-    minor: d.minor ?? null,
-    access: 'rwm',
-  }));
-  return [...(linux.resources?.devices ?? []), ...DEFAULT_ALLOWED, ...configured];
+  return [...(spec.linux?.resources?.devices ?? []), ...DEFAULT_ALLOWED];
 }
