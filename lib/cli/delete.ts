@@ -8,8 +8,13 @@ export default async function del(a: GlobalArgs & { 'container-id': string; forc
   try {
     c = await openContainer(a.root, a['container-id'], { cgroup: true });
   } catch (e) {
-    // runc: delete --force of a container that does not exist succeeds.
-    if (a.force && e instanceof NotExistError) return;
+    // runc: delete --force of a container that does not exist succeeds; what a killed create
+    // left without any state is removed on the way.
+    if (a.force && e instanceof NotExistError) {
+      const { removeStaleDir } = await import('../container/stale.js');
+      removeStaleDir(a.root, a['container-id']);
+      return;
+    }
     throw e;
   }
   await deleteContainer(c, a.force);

@@ -66,8 +66,11 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
   try {
     mkdirSync(dir, { mode: 0o711 });
   } catch (e) {
-    if (errnoCode(e) === 'EEXIST') throw new TsrcError(`container with id exists: ${o.id}`);
-    throw e;
+    if (errnoCode(e) !== 'EEXIST') throw e;
+    // A create killed before it saved any state leaves only its directory (stale.ts).
+    const { removeStaleDir } = await import('./stale.js');
+    if (!removeStaleDir(o.root, o.id)) throw new TsrcError(`container with id exists: ${o.id}`);
+    mkdirSync(dir, { mode: 0o711 });
   }
 
   const undo: Array<() => void | Promise<void>> = [() => removeContainerDir(dir)];
@@ -94,13 +97,8 @@ async function setUp(o: CreateOptions, spec: Spec, bundle: string, dir: string, 
   const linux = spec.linux ?? {};
 
   const fifo = execFifoPath(dir);
-  makeFifo(fifo);
-
+  // The manager only computes paths here; the plan is decided (and refused) before anything exists.
   const cg: CgroupManager = createCgroupManager({ cgroupsPath: linux.cgroupsPath, id: o.id, systemd: o.systemdCgroup });
-  undo.push(() => removeCgroup(cg));
-  cg.create();
-  cg.apply({ ...linux.resources, devices: deviceCgroupRules(spec) });
-
   const plan = buildPlan(spec, {
     bundle,
     execFifo: fifo,
@@ -127,6 +125,15 @@ async function setUp(o: CreateOptions, spec: Spec, bundle: string, dir: string, 
     sharedPidNs: !(linux.namespaces ?? []).some((n) => n.type === 'pid' && !n.path),
     hooks: { poststart: hookSteps(spec.hooks?.poststart), poststop: hookSteps(spec.hooks?.poststop) },
   };
+  // Saved first, with pid 0 (so "stopped"): a create killed (SIGKILL) from here on leaves a
+  // stopped container whose state names its cgroup, which delete removes with the rest.
+  saveState(dir, state);
+  makeFifo(fifo);
+  undo.push(() => removeCgroup(cg));
+  cg.create();
+  state.cgroup.created = cg.created;
+  cg.apply({ ...linux.resources, devices: deviceCgroupRules(spec) });
+
   const stateJson = (status: string, pid: number) => JSON.stringify({ ...publicState(state, 'creating'), status, pid });
   const h = spec.hooks ?? {};
 

@@ -3,6 +3,8 @@ import { NotRunningError } from '../util/errors.js';
 import type { Container } from './load.js';
 
 function signalPid(pid: number, sig: number): void {
+  // A create killed before it started the init saved pid 0; kill(0) would hit our own group.
+  if (pid <= 0) return;
   try {
     process.kill(pid, sig);
   } catch (e) {

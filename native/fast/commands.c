@@ -54,9 +54,10 @@ static int open_container(const char *root, const char *id, bool lock, struct co
 	if (lock && flock(c->dirfd, LOCK_EX) < 0)
 		goto fail;
 	if (state_load(c->dirfd, "", &c->s) < 0) {
-		int e = errno;
+		/* A directory without its state (a create killed before it saved any) is for Node's
+		 * recovery (lib/container/stale.ts), not "does not exist". */
 		close(c->dirfd);
-		return e == ENOENT || e == ENOTDIR ? e : -1;
+		return -1;
 	}
 	if (derive_status(c->dirfd, "", &c->s, &c->st) < 0) {
 		state_free(&c->s);
