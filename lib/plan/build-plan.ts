@@ -75,7 +75,7 @@ function sourceIsFile(source: string): boolean {
 /** A cgroup mount: cgroup2 on v2; on v1 a tmpfs holding one mount per hierarchy, as runc lays it out. */
 function cgroupMountSteps(m: Mount, flags: number, cgroupns: boolean, cg: CgroupView | undefined): MountStep[] {
   const ro = flags & MS.RDONLY;
-  const base = { data: '', remountFlags: 0, propagation: 0, destIsFile: false };
+  const base = { data: '', remountFlags: 0, propagation: 0, destIsFile: false, destNoSymlinks: false };
   if (!cg || cg.mode === 'v2') {
     const host = cg?.paths[''];
     if (cgroupns || !host) return [{ ...base, source: 'cgroup', destination: m.destination, fstype: 'cgroup2', flags }];
@@ -121,6 +121,7 @@ export function mountSteps(spec: Spec, ctx: PlanContext, cgroupns: boolean): Mou
         remountFlags: rest ? MS.BIND | MS.REMOUNT | rest : 0,
         propagation: opts.propagation,
         destIsFile: sourceIsFile(source),
+        destNoSymlinks: false,
       });
       continue;
     }
@@ -133,6 +134,7 @@ export function mountSteps(spec: Spec, ctx: PlanContext, cgroupns: boolean): Mou
       remountFlags: 0,
       propagation: opts.propagation,
       destIsFile: false,
+      destNoSymlinks: m.type === 'proc' || m.type === 'sysfs',
     });
   }
   return steps;

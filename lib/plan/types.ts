@@ -45,6 +45,12 @@ export interface MountStep {
   propagation: number;
   /** Create the destination as a regular file rather than a directory when it is missing. */
   destIsFile: boolean;
+  /**
+   * No component of the destination may be a symlink: procfs and sysfs, whose place the masked
+   * and read-only paths rely on (a rootfs whose /proc is a symlink would move the real procfs
+   * elsewhere, unmasked).
+   */
+  destNoSymlinks: boolean;
 }
 
 export interface DeviceStep {

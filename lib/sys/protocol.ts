@@ -266,6 +266,7 @@ export function encodePlanPayload(plan: Plan): Buffer {
       w.u32(m.remountFlags, `${mf}.remountFlags`);
       w.u32(m.propagation, `${mf}.propagation`);
       w.bool(m.destIsFile, `${mf}.destIsFile`);
+      w.bool(m.destNoSymlinks, `${mf}.destNoSymlinks`);
     }),
   );
   plan.devices.forEach((d, i) =>

@@ -6,6 +6,8 @@
 #include "pathfs.h"
 
 #include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdio.h>
@@ -47,8 +49,19 @@ int console_connect(const char *path)
 
 int console_target(int rootfd)
 {
-	int fd = mkpath_in_root(rootfd, "/dev/console", true);
-
+	char name[NAME_MAX + 1];
+	int dir = parent_in_root(rootfd, "/dev/console", name, sizeof(name));
+	if (dir < 0)
+		die("console", errno, "create /dev");
+	/* A planted /dev/console (a symlink to a host file, to /proc/sys/kernel/core_pattern, a
+	 * device of its choosing) is replaced by an empty file the pty is bound onto. */
+	if (replace_planted(dir, name, S_IFREG, 0) < 0)
+		die("console", errno, "replace what the rootfs has at /dev/console");
+	int fd = openat(dir, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		close(fd);
+	fd = fd < 0 ? -1 : openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	close(dir);
 	if (fd < 0)
 		die("console", errno, "create /dev/console");
 	return fd;

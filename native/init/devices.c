@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -17,18 +18,26 @@ static void device_one(const struct device_step *d, int rootfd)
 
 	if (d->type != S_IFCHR && d->type != S_IFBLK && d->type != S_IFIFO)
 		die("devices", EINVAL, "%s: type 0%o is not a char, block or fifo node", d->path, d->type);
+	int dir = parent_in_root(rootfd, d->path, name, sizeof(name));
+	if (dir < 0)
+		die("devices", errno, "create the directory of %s", d->path);
+	/* A symlink (or anything else) the rootfs planted at a device's path is replaced, never
+	 * followed: /dev/null -> /proc/sys/kernel/core_pattern must not survive as the device. */
+	if (replace_planted(dir, name, d->bind ? S_IFREG : d->type, makedev(d->major, d->minor)) < 0)
+		die("devices", errno, "replace what the rootfs has at %s", d->path);
 	if (d->bind) {
-		int fd = mkpath_in_root(rootfd, d->path, true);
+		int fd = openat(dir, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd >= 0)
+			close(fd);
+		fd = fd < 0 ? -1 : openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			die("devices", errno, "create bind target %s", d->path);
 		if (mount(d->path, fd_path(fd, path), NULL, MS_BIND, NULL) < 0)
 			die("devices", errno, "bind mount the host's %s", d->path);
 		close(fd);
+		close(dir);
 		return;
 	}
-	int dir = parent_in_root(rootfd, d->path, name, sizeof(name));
-	if (dir < 0)
-		die("devices", errno, "create the directory of %s", d->path);
 	if (mknodat(dir, name, d->type | (d->mode & 07777), makedev(d->major, d->minor)) < 0) {
 		/* An existing node is kept, as runc does. */
 		if (errno != EEXIST)
@@ -54,8 +63,20 @@ void symlinks_apply(const struct plan *p, int rootfd)
 		int dir = parent_in_root(rootfd, s->linkpath, name, sizeof(name));
 		if (dir < 0)
 			die("symlinks", errno, "create the directory of %s", s->linkpath);
-		if (symlinkat(s->target, dir, name) < 0 && errno != EEXIST)
-			die("symlinks", errno, "symlink %s -> %s", s->linkpath, s->target);
+		/* Kept only if it is already this very symlink: a planted /dev/ptmx pointing elsewhere is
+		 * replaced. */
+		char have[PATH_MAX];
+		ssize_t n = readlinkat(dir, name, have, sizeof(have) - 1);
+		if (n >= 0)
+			have[n] = 0;
+		if (n < 0 || strcmp(have, s->target)) {
+			struct stat st;
+			if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    unlinkat(dir, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0)
+				die("symlinks", errno, "replace what the rootfs has at %s", s->linkpath);
+			if (symlinkat(s->target, dir, name) < 0)
+				die("symlinks", errno, "symlink %s -> %s", s->linkpath, s->target);
+		}
 		close(dir);
 	}
 }

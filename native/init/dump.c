@@ -172,6 +172,8 @@ static void dump_plan(const struct plan *p)
 		jstr(m->data);
 		printf(",\"remountFlags\":%u,\"propagation\":%u,", m->remount_flags, m->propagation);
 		jbool("destIsFile", m->dest_is_file);
+		putchar(',');
+		jbool("destNoSymlinks", m->dest_no_symlinks);
 		putchar('}');
 	}
 	printf("],\"devices\":[");

@@ -137,7 +137,9 @@ static void mount_one(const struct mount_step *m, int rootfd)
 
 	if (m->destination[0] != '/')
 		die("mount", EINVAL, "destination %s is not absolute", m->destination);
-	int fd = mkpath_in_root(rootfd, m->destination, m->dest_is_file);
+	int fd = m->dest_no_symlinks ? mkpath_in_root_nofollow(rootfd, m->destination) : mkpath_in_root(rootfd, m->destination, m->dest_is_file);
+	if (fd < 0 && errno == ELOOP && m->dest_no_symlinks)
+		die("mount", ELOOP, "%s mount point %s is a symlink or lies under one", m->fstype, m->destination);
 	if (fd < 0)
 		die("mount", errno, "create mount point %s in the rootfs", m->destination);
 	if (mount(m->source[0] ? m->source : NULL, fd_path(fd, path), m->fstype[0] ? m->fstype : NULL, m->flags,

@@ -131,6 +131,36 @@ int mkpath_in_root(int rootfd, const char *path, bool last_is_file)
 	return -1;
 }
 
+int mkpath_in_root_nofollow(int rootfd, const char *path)
+{
+	int fd = mkpath_in_root(rootfd, path, false);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS,
+	};
+	while (*path == '/')
+		path++;
+	if (!*path)
+		path = ".";
+	do
+		fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	while (fd < 0 && errno == EAGAIN);
+	return fd;
+}
+
+int replace_planted(int dir, const char *name, mode_t type, dev_t rdev)
+{
+	struct stat st;
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if ((st.st_mode & S_IFMT) == type && (type != S_IFCHR && type != S_IFBLK ? true : st.st_rdev == rdev))
+		return 0;
+	return unlinkat(dir, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0);
+}
+
 int parent_in_root(int rootfd, const char *path, char *name, size_t name_size)
 {
 	char buf[PATH_MAX];

@@ -23,6 +23,7 @@ struct mount_step {
 	const char *source, *destination, *fstype, *data;
 	uint32_t flags, remount_flags, propagation;
 	bool dest_is_file;
+	bool dest_no_symlinks; /* no component of the destination may be a symlink (/proc, /sys) */
 };
 
 struct device_step {

@@ -478,7 +478,8 @@ static const char *decode(const uint8_t *buf, size_t len, uint8_t scope, struct 
 			struct mount_step *m = &out->mounts[idx = out->n_mounts++];
 			ok = get_str(&c, &m->source) && get_str(&c, &m->destination) && get_str(&c, &m->fstype) &&
 			     get_u32(&c, &m->flags) && get_str(&c, &m->data) && get_u32(&c, &m->remount_flags) &&
-			     get_u32(&c, &m->propagation) && get_bool(&c, &m->dest_is_file);
+			     get_u32(&c, &m->propagation) && get_bool(&c, &m->dest_is_file) &&
+			     get_bool(&c, &m->dest_no_symlinks);
 			break;
 		}
 		case R_DEVICE: {

@@ -48,7 +48,7 @@ const S_IFCHR = 0o020000;
 export const DEFAULT_CAPS = (1n << 5n) | (1n << 10n) | (1n << 29n);
 
 function mnt(destination: string, fstype: string, flags: number, data = '', source = fstype): MountStep {
-  return { source, destination, fstype, flags, data, remountFlags: 0, propagation: 0, destIsFile: false };
+  return { source, destination, fstype, flags, data, remountFlags: 0, propagation: 0, destIsFile: false, destNoSymlinks: false };
 }
 
 export interface PlanOptions {

@@ -113,7 +113,7 @@ t.test('a full plan', async (t) => {
   t.equal(plan.rootfs, join(bundle, 'rootfs'));
   t.equal(plan.hostname, 'box');
   t.equal(plan.mounts[0].fstype, 'proc');
-  t.same(plan.mounts[1], { source: join(bundle, 'data'), destination: '/data', fstype: '', flags: MS.BIND | MS.REC, data: '', remountFlags: MS.BIND | MS.REMOUNT | MS.RDONLY, propagation: MS.PRIVATE | MS.REC, destIsFile: false });
+  t.same(plan.mounts[1], { source: join(bundle, 'data'), destination: '/data', fstype: '', flags: MS.BIND | MS.REC, data: '', remountFlags: MS.BIND | MS.REMOUNT | MS.RDONLY, propagation: MS.PRIVATE | MS.REC, destIsFile: false, destNoSymlinks: false });
   t.equal(plan.mounts[2].destIsFile, true, 'file bind source makes a file target');
   t.equal(plan.mounts[2].remountFlags, 0);
   t.equal(plan.process.umask, 0o022, 'runc default umask');

@@ -35,7 +35,7 @@ function richPlan(): Plan {
   p.rootfsPropagation = 0x100000 | 0x4000;
   p.rootReadonly = true;
   p.noPivot = true;
-  p.mounts.push({ source: '/host/data', destination: '/data/file', fstype: '', flags: 0x1000 | 0x4000, data: 'x=1,y', remountFlags: 0x1000 | 0x20 | 0x1, propagation: 0x80000, destIsFile: true });
+  p.mounts.push({ source: '/host/data', destination: '/data/file', fstype: '', flags: 0x1000 | 0x4000, data: 'x=1,y', remountFlags: 0x1000 | 0x20 | 0x1, propagation: 0x80000, destIsFile: true, destNoSymlinks: true });
   p.devices.push({ path: '/dev/fuse', type: 0o020000, major: 10, minor: 229, mode: 0o600, uid: 1000, gid: 4294967294, bind: false });
   p.domainname = 'example.org';
   p.hostname = '';
@@ -240,7 +240,7 @@ t.test('the decoder rejects malformed input', async (t) => {
   const bool = payload();
   const mounts = records(bool).filter((x) => x.tag === Rec.MOUNT);
   const lastMount = mounts.at(-1) as RecordPos;
-  bool[lastMount.at + 6 + lastMount.len - 1] = 2; // destIsFile
+  bool[lastMount.at + 6 + lastMount.len - 1] = 2; // destNoSymlinks
   expectRejected(t, withPayload(bool), new RegExp(`record MOUNT #${mounts.length - 1}: malformed`), 'boolean out of range');
 
   const oom = payload();
