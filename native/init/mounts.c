@@ -234,9 +234,53 @@ void root_readonly_apply(int rootfd)
 		die("rootfs", errno, "remount the rootfs read-only");
 }
 
+/* Whether mount point `point` (a mountinfo path, octal escapes kept) lies under `root`. */
+static bool under(const char *point, const char *root)
+{
+	size_t n = strlen(root);
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	return !strncmp(point, root, n) && (point[n] == '/' || point[n] == 0);
+}
+
+/* --no-pivot keeps the host's mounts in the container's mount namespace, outside its chroot.
+ * The kernel lets a (nested, unprivileged) user namespace mount a fresh procfs or sysfs only if a
+ * fully visible one is already in the namespace; the host's /proc would be one. So every procfs
+ * and sysfs mount outside the rootfs is detached, or covered by a read-only tmpfs where it cannot
+ * be, as runc does. */
+static void hide_host_proc_sys(const struct plan *p)
+{
+	char points[64][PATH_MAX / 4];
+	int n = 0;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[8192];
+
+	if (!f)
+		die("rootfs", errno, "open /proc/self/mountinfo");
+	while (n < 64 && fgets(line, sizeof(line), f)) {
+		char point[PATH_MAX], fstype[64];
+		const char *sep = strstr(line, " - ");
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", point) != 1 || sscanf(sep + 3, "%63s", fstype) != 1)
+			continue;
+		if ((strcmp(fstype, "proc") && strcmp(fstype, "sysfs")) || under(point, p->rootfs) || strchr(point, '\\'))
+			continue;
+		if (strlen(point) < sizeof(points[0]))
+			strcpy(points[n++], point);
+	}
+	fclose(f);
+	/* Deepest first, so a mount under another goes before it. */
+	for (int i = n - 1; i >= 0; i--) {
+		if (umount2(points[i], MNT_DETACH) == 0)
+			continue;
+		if (mount("tmpfs", points[i], "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=000") < 0 && errno != ENOENT)
+			die("rootfs", errno, "hide the host's %s", points[i]);
+	}
+}
+
 void root_switch(const struct plan *p, int rootfd)
 {
 	if (p->no_pivot) {
+		hide_host_proc_sys(p);
 		/* runc --no-pivot: move the rootfs over "/" and chroot into it. */
 		if (fchdir(rootfd) < 0)
 			die("rootfs", errno, "chdir to the rootfs");
