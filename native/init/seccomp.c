@@ -8,7 +8,9 @@
 #include "seccomp.h"
 #include "protocol.h"
 
+#include <linux/audit.h>
 #include <linux/filter.h>
+#include <stddef.h>
 #include <linux/seccomp.h>
 #include <malloc.h>
 #include <seccomp.h>
@@ -44,9 +46,24 @@ static void note_unknown(char *buf, size_t size, uint32_t *n, const char *name)
 	(*n)++;
 }
 
+/* runc's ENOSYS stub: a syscall newer than every one the profile names gets ENOSYS rather than
+ * the default action, so that a C library falls back to an older call (glibc tries clone3, then
+ * clone) instead of failing on EPERM. Only for the native architecture, whose numbers `max_nr`
+ * is in; x32 numbers and other architectures go straight to libseccomp's program. */
+static const struct sock_filter ENOSYS_STUB[] = {
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 4),
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 2, 0), /* __X32_SYSCALL_BIT */
+	BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 0 /* max_nr, set below */, 0, 1),
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+};
+#define STUB_MAX_NR 4
+
 /* Export the BPF libseccomp generated (through a memfd: its export API writes to an fd), then
- * drop the library's state and give the memory back. */
-static struct filter *compile(scmp_filter_ctx ctx, uint32_t flags)
+ * drop the library's state and give the memory back. With max_nr >= 0 the ENOSYS stub above
+ * goes in front of it. */
+static struct filter *compile(scmp_filter_ctx ctx, uint32_t flags, int max_nr)
 {
 	struct filter *f = calloc(1, sizeof(*f));
 	int fd = memfd_create("tsrc-seccomp", MFD_CLOEXEC);
@@ -59,13 +76,18 @@ static struct filter *compile(scmp_filter_ctx ctx, uint32_t flags)
 		die("seccomp", -r, "generate the filter");
 	if (fstat(fd, &st) < 0)
 		die("seccomp", errno, "stat the filter");
-	size_t len = (size_t)st.st_size;
-	if (len == 0 || len % sizeof(struct sock_filter) || len / sizeof(struct sock_filter) > BPF_MAXINSNS)
+	size_t len = (size_t)st.st_size, stub = max_nr >= 0 ? ARRAY_LEN(ENOSYS_STUB) : 0;
+	if (len == 0 || len % sizeof(struct sock_filter) || len / sizeof(struct sock_filter) + stub > BPF_MAXINSNS)
 		die("seccomp", E2BIG, "the filter has %zu bytes; the kernel takes at most %d instructions", len, BPF_MAXINSNS);
-	f->prog.len = (unsigned short)(len / sizeof(struct sock_filter));
-	f->prog.filter = malloc(len);
-	if (!f->prog.filter || pread(fd, f->prog.filter, len, 0) != (ssize_t)len)
+	f->prog.len = (unsigned short)(len / sizeof(struct sock_filter) + stub);
+	f->prog.filter = malloc(len + stub * sizeof(struct sock_filter));
+	if (!f->prog.filter || pread(fd, f->prog.filter + stub, len, 0) != (ssize_t)len)
 		die("seccomp", errno ? errno : EIO, "read the filter back");
+	if (stub) {
+		/* Relative jumps: libseccomp's program is unchanged behind the prefix. */
+		memcpy(f->prog.filter, ENOSYS_STUB, sizeof(ENOSYS_STUB));
+		f->prog.filter[STUB_MAX_NR].k = (uint32_t)max_nr;
+	}
 	close(fd);
 	f->flags = flags;
 	seccomp_release(ctx);
@@ -95,9 +117,12 @@ void *seccomp_prepare(const struct seccomp_plan *s, int report_fd)
 			die("seccomp", -r, "add architecture 0x%08x (not supported by libseccomp %u.%u.%u)", s->arches[i],
 			    seccomp_version()->major, seccomp_version()->minor, seccomp_version()->micro);
 	}
+	int max_nr = -1;
 	for (uint32_t i = 0; i < s->n_rules; i++) {
 		const struct seccomp_rule *rule = &s->rules[i];
 		int nr = seccomp_syscall_resolve_name(rule->name);
+		if (nr > max_nr)
+			max_nr = nr;
 		if (nr == __NR_SCMP_ERROR) {
 			bool seen = false;
 			for (uint32_t j = 0; j < i && !seen; j++)
@@ -125,7 +150,10 @@ void *seccomp_prepare(const struct seccomp_plan *s, int report_fd)
 		if (send_warning(report_fd, msg) < 0)
 			die("seccomp", errno, "report a warning");
 	}
-	return compile(ctx, s->flags);
+	/* The stub only changes what the default action would do to newer syscalls: with a default
+	 * that allows (or only logs) there is nothing to change. */
+	bool allowing = s->default_action == SCMP_ACT_ALLOW || s->default_action == SCMP_ACT_LOG;
+	return compile(ctx, s->flags, allowing ? -1 : max_nr);
 }
 
 bool seccomp_load_early(const struct process_plan *pp) { return !pp->no_new_privileges; }

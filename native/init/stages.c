@@ -22,6 +22,7 @@
 #include "process.h"
 #include "protocol.h"
 #include "sealed.h"
+#include "seccomp.h"
 #include "supervise.h"
 
 #include <fcntl.h>
@@ -217,6 +218,9 @@ static _Noreturn void container_init(const struct plan *p, int status_fd, int sy
 	close(status_fd);
 	g_report.status_fd = -1;
 
+	/* As runc: the filter is in place before the wait, so startContainer hooks run under it. */
+	seccomp_load_filter(filter);
+	filter = NULL;
 	exec_fifo_wait(fifo);
 	start_hooks_run(p, hook_state);
 	exec_process(p, exe, filter);

@@ -2,7 +2,9 @@
 // what the container process sees: the errno, the SIGSYS death, argument conditions, Docker's
 // profile, the filter mode in /proc/<pid>/status.
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { seccompPlan } from '../../lib/plan/seccomp.js';
 import type { Plan } from '../../lib/plan/types.js';
 import { capMask } from '../../lib/plan/capabilities.js';
@@ -131,6 +133,31 @@ if (!isRoot) {
     t.strictSame(warnings, [], 'every name in the profile is known to this libseccomp');
   });
 
+  t.test("syscalls newer than the profile get ENOSYS, runc's stub; known ones the default denies keep EPERM", async (t) => {
+    // A raw syscall(2) caller in the rootfs: busybox cannot make arbitrary syscalls.
+    const f = fixture(t);
+    const src = join(f.dir, 'sys.c');
+    writeFileSync(src, '#include <errno.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <unistd.h>\n' +
+      'int main(int c, char **v) { for (int i = 1; i < c; i++) { long r = syscall(atol(v[i]), 0, 0, 0, 0, 0, 0); printf("%s:%d\\n", v[i], r < 0 ? errno : 0); } return 0; }\n');
+    execFileSync('cc', ['-static', '-O2', '-o', join(f.rootfs, 'bin', 'sys'), src]);
+    const spec = JSON.parse(readFileSync(new URL('../fixtures/configs/docker.json', import.meta.url), 'utf8')) as Spec;
+    // 500: newer than any syscall Docker's profile names; 248 (add_key): known, and denied by default.
+    const r = await run(f, ['/bin/sys', '500', '248'], (p) => {
+      p.seccomp = seccompPlan(spec.linux?.seccomp, () => {});
+      p.process.noNewPrivileges = true;
+    });
+    t.equal(r.status, 0);
+    t.equal(r.out, '500:38\n248:1\n', 'ENOSYS (38) above the profile, EPERM (1) for a known syscall it denies');
+    // With a default that allows, nothing changes: the kernel's own ENOSYS.
+    const g = fixture(t);
+    execFileSync('cc', ['-static', '-O2', '-o', join(g.rootfs, 'bin', 'sys'), src]);
+    const a = await run(g, ['/bin/sys', '500'], (p) => {
+      p.seccomp = filter({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }] });
+      p.process.noNewPrivileges = true;
+    });
+    t.equal(a.out, '500:38\n');
+  });
+
   t.test('a profile that denies close_range and faccessat2, loaded early: the process still runs', async (t) => {
     // runtime-tools' default profile is such an allowlist (older than both syscalls). Loaded before
     // the capabilities drop, the filter covers the init's own last steps, so the fds are marked
@@ -149,16 +176,17 @@ if (!isRoot) {
     t.equal(await output(f, h.pid), 'ran\nSeccomp:\t2\n');
   });
 
-  t.test('with noNewPrivileges the filter comes last: startContainer hooks are not under it', async (t) => {
+  t.test('with noNewPrivileges the filter is loaded before the exec fifo wait: startContainer hooks run under it (runc)', async (t) => {
     const f = fixture(t);
-    const p = plan(f, ['sh', '-c', 'ls -d /made-by-hook; mkdir /tmp/x || echo denied'], (p) => {
+    const p = plan(f, ['sh', '-c', 'cat /hook-saw; mkdir /tmp/x || echo denied'], (p) => {
       p.seccomp = filter({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] });
-      p.startContainerHooks = [{ path: '/bin/mkdir', args: ['mkdir', '/made-by-hook'], env: [], timeout: 5 }];
+      p.startContainerHooks = [{ path: '/bin/sh', args: ['sh', '-c', 'grep "^Seccomp:" /proc/self/status > /hook-saw; mkdir /hook-dir 2>/dev/null || echo "hook mkdir denied" >> /hook-saw'], env: [], timeout: 5 }];
     });
     const h = await spawn(f, { plan: p, hookState: () => '{}' });
-    t.equal(status(h.pid).Seccomp, '0', 'the waiting init has no filter yet');
+    for (let i = 0; i < 100 && status(h.pid).Seccomp !== '2'; i++) await new Promise((r) => setTimeout(r, 10));
+    t.equal(status(h.pid).Seccomp, '2', 'the init waits on the fifo under the filter');
     release(f);
-    t.equal(await output(f, h.pid), "/made-by-hook\nmkdir: can't create directory '/tmp/x': Operation not permitted\ndenied\n");
+    t.equal(await output(f, h.pid), "Seccomp:\t2\nhook mkdir denied\nmkdir: can't create directory '/tmp/x': Operation not permitted\ndenied\n");
   });
 
   t.test('syscall names libseccomp does not know are skipped with one warning', async (t) => {
