@@ -31,9 +31,9 @@ function statusOf(stdout) {
   }
 }
 
-const LIFECYCLE = ['t:create', 'rss:init', 't:state', 't:start', 't:kill', 't:delete'];
+const LIFECYCLE = ['t:create', 'rss:init', 't:state', 't:start', 't:exec', 't:kill', 't:delete'];
 
-/** create → (init RSS) → state → start → kill KILL → wait for exit → delete, each call timed. */
+/** create → (init RSS) → state → start → exec /bin/true → kill KILL → wait for exit → delete, each call timed. */
 export function lifecycle(ctx, rt) {
   if (ctx.results.gaveUp('lifecycle', rt.name)) return;
   const id = ctx.newId(rt, 'l');
@@ -57,6 +57,8 @@ export function lifecycle(ctx, rt) {
 
     r = timed(ctx, rt, 'start', ['start', id]);
     if (!r.ok) return fail('t:start', r.error);
+    r = timed(ctx, rt, 'exec', ['exec', id, '/bin/true']);
+    if (!r.ok) return fail('t:exec', r.error);
     r = timed(ctx, rt, 'kill', ['kill', id, 'KILL']);
     if (!r.ok) return fail('t:kill', r.error);
     if (!waitGone(pid)) return fail('t:delete', `init ${pid} still alive 10 s after kill KILL`);

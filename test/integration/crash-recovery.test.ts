@@ -31,17 +31,22 @@ if (haveRoot(t)) {
   t.teardown(() => h.cleanup());
 
   t.test('create killed at any point: delete --force removes everything, and the id works again', async (t) => {
-    // How long a create takes here, to sweep kill times across all of it.
+    // How long a warm create takes here (the fastest of three; the first is cold), to sweep kill
+    // times across all of it.
     const probe = await h.bundle('sleep 1000');
-    let start = Date.now();
-    t.equal(h.tsrc(['create', '--bundle', probe.dir, probe.id], { bin: TSRC_LAUNCHER }).status, 0);
-    const took = Date.now() - start;
-    h.tsrc(['delete', '--force', probe.id], { bin: TSRC_LAUNCHER });
+    let took = Infinity;
+    let start = 0;
+    for (let i = 0; i < 3; i++) {
+      start = Date.now();
+      t.equal(h.tsrc(['create', '--bundle', probe.dir, probe.id], { bin: TSRC_LAUNCHER }).status, 0);
+      took = Math.min(took, Date.now() - start);
+      h.tsrc(['delete', '--force', probe.id], { bin: TSRC_LAUNCHER });
+    }
     const tries = 30;
     let interrupted = 0;
     const b = await h.bundle('sleep 1000');
     for (let i = 0; i < tries; i++) {
-      const delay = Math.round((i * took * 1.2) / tries);
+      const delay = Math.round((i * took) / tries);
       const p = spawn(TSRC_LAUNCHER, ['--root', h.root, 'create', '--bundle', b.dir, b.id], { stdio: 'ignore' });
       const exited = new Promise<number | null>((res) => p.on('exit', (c) => res(c)));
       await sleep(delay);
@@ -61,7 +66,7 @@ if (haveRoot(t)) {
       t.equal(again.status, 0, `after a kill at ${delay} ms: create of the same id works ${again.stderr}`);
       t.equal(h.tsrc(['delete', '--force', b.id], { bin: TSRC_LAUNCHER }).status, 0);
     }
-    t.ok(interrupted >= tries / 3, `${interrupted} of ${tries} creates were killed before they finished`);
+    t.ok(interrupted >= tries / 4, `${interrupted} of ${tries} creates were killed before they finished`);
   });
 
   // start, exec and delete killed part-way: the container is still one that delete --force removes whole.
