@@ -49,19 +49,9 @@ int console_connect(const char *path)
 
 int console_target(int rootfd)
 {
-	char name[NAME_MAX + 1];
-	int dir = parent_in_root(rootfd, "/dev/console", name, sizeof(name));
-	if (dir < 0)
-		die("console", errno, "create /dev");
 	/* A planted /dev/console (a symlink to a host file, to /proc/sys/kernel/core_pattern, a
 	 * device of its choosing) is replaced by an empty file the pty is bound onto. */
-	if (replace_planted(dir, name, S_IFREG, 0) < 0)
-		die("console", errno, "replace what the rootfs has at /dev/console");
-	int fd = openat(dir, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd >= 0)
-		close(fd);
-	fd = fd < 0 ? -1 : openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	close(dir);
+	int fd = own_file_in_root(rootfd, "/dev/console");
 	if (fd < 0)
 		die("console", errno, "create /dev/console");
 	return fd;

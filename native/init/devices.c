@@ -18,26 +18,22 @@ static void device_one(const struct device_step *d, int rootfd)
 
 	if (d->type != S_IFCHR && d->type != S_IFBLK && d->type != S_IFIFO)
 		die("devices", EINVAL, "%s: type 0%o is not a char, block or fifo node", d->path, d->type);
-	int dir = parent_in_root(rootfd, d->path, name, sizeof(name));
-	if (dir < 0)
-		die("devices", errno, "create the directory of %s", d->path);
 	/* A symlink (or anything else) the rootfs planted at a device's path is replaced, never
 	 * followed: /dev/null -> /proc/sys/kernel/core_pattern must not survive as the device. */
-	if (replace_planted(dir, name, d->bind ? S_IFREG : d->type, makedev(d->major, d->minor)) < 0)
-		die("devices", errno, "replace what the rootfs has at %s", d->path);
 	if (d->bind) {
-		int fd = openat(dir, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (fd >= 0)
-			close(fd);
-		fd = fd < 0 ? -1 : openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		int fd = own_file_in_root(rootfd, d->path);
 		if (fd < 0)
 			die("devices", errno, "create bind target %s", d->path);
 		if (mount(d->path, fd_path(fd, path), NULL, MS_BIND, NULL) < 0)
 			die("devices", errno, "bind mount the host's %s", d->path);
 		close(fd);
-		close(dir);
 		return;
 	}
+	int dir = parent_in_root(rootfd, d->path, name, sizeof(name));
+	if (dir < 0)
+		die("devices", errno, "create the directory of %s", d->path);
+	if (replace_planted(dir, name, d->type, makedev(d->major, d->minor)) < 0)
+		die("devices", errno, "replace what the rootfs has at %s", d->path);
 	if (mknodat(dir, name, d->type | (d->mode & 07777), makedev(d->major, d->minor)) < 0) {
 		/* An existing node is kept, as runc does. */
 		if (errno != EEXIST)

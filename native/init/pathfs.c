@@ -161,6 +161,23 @@ int replace_planted(int dir, const char *name, mode_t type, dev_t rdev)
 	return unlinkat(dir, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0);
 }
 
+int own_file_in_root(int rootfd, const char *path)
+{
+	char name[NAME_MAX + 1];
+	int dir = parent_in_root(rootfd, path, name, sizeof(name));
+	if (dir < 0)
+		return -1;
+	int fd = replace_planted(dir, name, S_IFREG, 0) < 0 ? -1 : openat(dir, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		close(fd);
+		fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	}
+	int e = errno;
+	close(dir);
+	errno = e;
+	return fd;
+}
+
 int parent_in_root(int rootfd, const char *path, char *name, size_t name_size)
 {
 	char buf[PATH_MAX];

@@ -21,5 +21,8 @@ int mkpath_in_root_nofollow(int rootfd, const char *path);
  * planted there that is not a `mode` file (S_IFREG, S_IFCHR…, matching rdev for devices; any
  * symlink) is removed first, so nothing is ever followed or reused by mistake. 0, or -1/errno. */
 int replace_planted(int dir, const char *name, mode_t type, dev_t rdev);
+/* The runtime's own empty regular file at `path` (a bind mount target such as /dev/console):
+ * whatever else the rootfs has there is replaced (replace_planted). O_PATH fd, or -1/errno. */
+int own_file_in_root(int rootfd, const char *path);
 
 #endif
