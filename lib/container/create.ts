@@ -145,6 +145,18 @@ async function setUp(o: CreateOptions, spec: Spec, bundle: string, dir: string, 
     undo.push(() => c.close());
   }
   plan.consoleSocket = console?.path ?? o.consoleSocket ?? '';
+  // SCMP_ACT_NOTIFY: the init sends the filter's notify fd to a socket of ours (one fd, one
+  // message: the console socket's protocol, so the same receiver serves), and create hands it on
+  // to the agent at listenerPath as its last step.
+  const listenerPath = plan.seccomp?.listenerPath ?? null;
+  let notify: ConsoleReceiver | undefined;
+  if (listenerPath) {
+    const { listenConsole } = await import('../sys/console.js');
+    notify = listenConsole();
+    const n = notify;
+    undo.push(() => n.close());
+    plan.seccompSocket = notify.path;
+  }
   // The init's first stage joins the cgroups itself where it can: no pid written to cgroup.procs,
   // so no RCU grace period (~15 ms) in the kernel (native/init/cgjoin.c). Else we place it.
   const self = cg.selfJoin?.();
@@ -186,9 +198,33 @@ async function setUp(o: CreateOptions, spec: Spec, bundle: string, dir: string, 
   if (!st) throw new TsrcError('container init exited during create');
   state.pid = init.pid;
   state.pidStartTime = st.startTime;
+  if (notify && listenerPath) await sendToSeccompAgent(notify, listenerPath, plan.seccomp?.listenerMetadata ?? '', { ...publicState(state, 'creating'), pid: init.pid });
   // exec reads the container's process and seccomp from this copy, as runc keeps its config.
   writeFileAtomic(join(dir, 'config.json'), JSON.stringify(spec));
   saveState(dir, state);
   if (o.pidFile) writeFileAtomic(resolve(o.pidFile), String(init.pid), 0o644);
   return { dir, state, init, console };
+}
+
+/**
+ * config-linux.md: the container process state, with the notify fd (SCM_RIGHTS), over one new
+ * connection to listenerPath; a failure to send is an error of create.
+ */
+async function sendToSeccompAgent(notify: ConsoleReceiver, listenerPath: string, metadata: string, state: Record<string, unknown>): Promise<void> {
+  const [{ sendFd }, { containerProcessState }, { closeSync }] = await Promise.all([import('../sys/native.js'), import('../plan/seccomp.js'), import('node:fs')]);
+  let fd: number;
+  try {
+    fd = await notify.master;
+  } catch (e) {
+    throw new TsrcError(`seccomp: the container init sent no notify fd: ${(e as Error).message}`);
+  } finally {
+    notify.close();
+  }
+  try {
+    sendFd(listenerPath, containerProcessState(metadata, state.pid as number, state), fd);
+  } catch (e) {
+    throw new TsrcError(`config.json: /linux/seccomp/listenerPath: cannot send the seccomp state to ${listenerPath}: ${(e as Error).message}`);
+  } finally {
+    closeSync(fd);
+  }
 }

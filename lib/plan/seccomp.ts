@@ -80,12 +80,16 @@ export const SECCOMP_FLAG: Record<string, number> = {
   SECCOMP_FILTER_FLAG_LOG: 2,
   SECCOMP_FILTER_FLAG_SPEC_ALLOW: 4,
 };
-/** Only meaningful with a user-notification listener, which tsrc does not support. */
+/** The kernel's bits for a filter with a user-notification listener (SCMP_ACT_NOTIFY). */
+const NEW_LISTENER = 8;
+const WAIT_KILLABLE_RECV_BIT = 32;
 const WAIT_KILLABLE_RECV = 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV';
+/** The flags that only mean something with a listener. */
+export const LISTENER_FLAGS = NEW_LISTENER | WAIT_KILLABLE_RECV_BIT;
 
 /** For `features`: what this conversion accepts. */
 export const SECCOMP_FEATURES = {
-  actions: Object.keys(ACTIONS).filter((a) => a !== 'SCMP_ACT_NOTIFY'),
+  actions: Object.keys(ACTIONS),
   operators: Object.keys(SCMP_CMP),
   archs: Object.keys(SCMP_ARCH),
   knownFlags: [...Object.keys(SECCOMP_FLAG), WAIT_KILLABLE_RECV],
@@ -107,7 +111,6 @@ function errnoOf(v: number | undefined, at: string): number {
 function actionOf(name: string, errnoRet: number | undefined, at: string, errnoAt: string): number {
   const make = ACTIONS[name];
   if (!make) fail(at, `unknown seccomp action "${name}"`);
-  if (name === 'SCMP_ACT_NOTIFY') fail(at, 'SCMP_ACT_NOTIFY is not supported (tsrc has no seccomp user-notification listener)');
   // config-linux.md: "When the action doesn't support an errno, the runtime MUST print and error and fail."
   if (errnoRet !== undefined && !ERRNO_ACTIONS.has(name)) fail(errnoAt, `cannot be used with ${name} (only SCMP_ACT_ERRNO or SCMP_ACT_TRACE)`);
   return make(errnoOf(errnoRet, errnoAt));
@@ -141,6 +144,8 @@ function ruleArgSets(args: SeccompArg[]): SeccompArg[][] {
 /** Converts linux.seccomp; null when there is none. Throws TsrcError naming the JSON pointer. */
 export function seccompPlan(s: Seccomp | undefined, warn: (m: string) => void): SeccompPlan | null {
   if (!s) return null;
+  // libseccomp refuses it: a filter cannot notify for every syscall.
+  if (s.defaultAction === 'SCMP_ACT_NOTIFY') fail('/defaultAction', 'SCMP_ACT_NOTIFY cannot be the default action');
   const defaultAction = actionOf(s.defaultAction, s.defaultErrnoRet, '/defaultAction', '/defaultErrnoRet');
 
   const architectures: number[] = [];
@@ -153,9 +158,13 @@ export function seccompPlan(s: Seccomp | undefined, warn: (m: string) => void): 
   // runc: no flags given at all means SPEC_ALLOW; an explicit list (even empty) is taken as is.
   let flags = 0;
   if (s.flags === undefined) flags = SECCOMP_FLAG.SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+  const notify = (s.syscalls ?? []).some((sc) => sc.action === 'SCMP_ACT_NOTIFY');
+  // config-linux.md: the notify fd goes to the agent at listenerPath; without one nobody answers.
+  if (notify && !s.listenerPath) fail('/listenerPath', 'is required when a syscall uses SCMP_ACT_NOTIFY (the seccomp agent\'s socket)');
   (s.flags ?? []).forEach((name, i) => {
     if (name === WAIT_KILLABLE_RECV) {
-      warn(`${POINTER}/flags/${i}: ${name} has no effect without SCMP_ACT_NOTIFY, which tsrc does not support; ignored`);
+      if (notify) flags |= WAIT_KILLABLE_RECV_BIT;
+      else warn(`${POINTER}/flags/${i}: ${name} has no effect without SCMP_ACT_NOTIFY; ignored`);
       return;
     }
     const bit = SECCOMP_FLAG[name];
@@ -176,5 +185,14 @@ export function seccompPlan(s: Seccomp | undefined, warn: (m: string) => void): 
     if (action === defaultAction) return;
     for (const name of sc.names) for (const set of ruleArgSets(args)) rules.push({ name, action, args: set });
   });
-  return { defaultAction, architectures, flags, rules };
+  // A listener fd is asked of the kernel only if some rule notifies; it goes to listenerPath.
+  if (notify) flags |= NEW_LISTENER;
+  const plan: SeccompPlan = { defaultAction, architectures, flags, rules };
+  if (notify) Object.assign(plan, { listenerPath: s.listenerPath as string, listenerMetadata: s.listenerMetadata ?? '' });
+  return plan;
+}
+
+/** The container process state of config-linux.md, sent with the notify fd to listenerPath. */
+export function containerProcessState(metadata: string, pid: number, state: Record<string, unknown>): string {
+  return JSON.stringify({ ociVersion: state.ociVersion, fds: ['seccompFd'], pid, ...(metadata ? { metadata } : {}), state });
 }

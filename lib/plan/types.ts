@@ -158,10 +158,14 @@ export interface SeccompPlan {
   defaultAction: number;
   /** AUDIT_ARCH_* values (= libseccomp's SCMP_ARCH_*) added besides the native one. */
   architectures: number[];
-  /** SECCOMP_FILTER_FLAG_* bits: TSYNC 1, LOG 2, SPEC_ALLOW 4. */
+  /** SECCOMP_FILTER_FLAG_* bits: TSYNC 1, LOG 2, SPEC_ALLOW 4, NEW_LISTENER 8 (with SCMP_ACT_NOTIFY), WAIT_KILLABLE_RECV 32. */
   flags: number;
   /** In spec order, one per syscall name; rules whose action is the default are already dropped. */
   rules: SeccompRule[];
+  /** With SCMP_ACT_NOTIFY: the agent's socket the notify fd is sent to (by the runtime, not the C init); else null. */
+  listenerPath?: string | null;
+  /** The opaque metadata sent along (listenerMetadata); absent = none. */
+  listenerMetadata?: string;
 }
 
 export interface Plan {
@@ -230,6 +234,12 @@ export interface Plan {
    * with process.terminal the container init sends the pty master there. Absent or "" = none.
    */
   consoleSocket?: string;
+  /**
+   * Host path of a listening unix socket of the runtime's: with a notifying seccomp filter, the
+   * first stage connects to it and the container init sends the listener fd there (SCM_RIGHTS)
+   * right after loading the filter, before READY; the runtime hands it on to listenerPath.
+   */
+  seccompSocket?: string;
   /**
    * cgroup v1 directories the first stage joins itself, before anything else, by writing "0" to
    * each one's `tasks` file (see native/init/cgjoin.c for why not the runtime writing its pid).

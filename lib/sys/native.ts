@@ -17,6 +17,7 @@ interface Addon {
   setWinsize(fd: number, rows: number, cols: number): void;
   pollRead(fd: number, size: number, timeoutMs: number): Promise<Buffer | null>;
   namespaceType(path: string): number;
+  sendFd(path: string, payload: string, fd: number): void;
   bpfProgLoadCgroupDevice(insns: Buffer, license: string): number;
   bpfProgAttach(progFd: number, targetFd: number, attachType: number, flags: number): void;
   bpfProgDetach(progFd: number, targetFd: number, attachType: number): void;
@@ -153,6 +154,11 @@ export async function pollRead(fd: number, size: number, timeoutMs: number): Pro
  */
 export function namespaceType(path: string): number {
   return call(() => load().namespaceType(path), path);
+}
+
+/** Connects to the unix stream socket at path and sends payload with fd (SCM_RIGHTS), then closes. */
+export function sendFd(path: string, payload: string, fd: number): void {
+  call(() => load().sendFd(path, payload, fd), path);
 }
 
 /** bpf(BPF_PROG_LOAD) of a BPF_PROG_TYPE_CGROUP_DEVICE program (encoded bpf_insns); close the fd with fs.closeSync. */

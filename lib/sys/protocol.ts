@@ -48,6 +48,7 @@ export const Rec = {
   CONSOLE_SOCKET: 21,
   CGROUP_TASKS: 22,
   CGROUP_INTO: 23,
+  SECCOMP_SOCKET: 24,
   ARG: 32,
   ENV: 33,
   CWD: 34,
@@ -303,6 +304,7 @@ export function encodePlanPayload(plan: Plan): Buffer {
   plan.startContainerHooks.forEach((h, i) => w.record(Rec.START_HOOK, () => hookRecord(w, h, `${f}.startContainerHooks[${i}]`)));
   seccompRecords(w, plan.seccomp ?? null, `${f}.seccomp`);
   consoleSocketRecord(w, plan.consoleSocket ?? '', `${f}.consoleSocket`);
+  if (plan.seccompSocket) w.record(Rec.SECCOMP_SOCKET, () => w.str(absolute(plan.seccompSocket as string, `${f}.seccompSocket`), `${f}.seccompSocket`));
   cgroupJoinRecords(w, plan, f);
   processRecords(w, plan.process, `${f}.process`);
   w.record(Rec.END, () => {});

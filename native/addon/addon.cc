@@ -329,6 +329,58 @@ Napi::Value NamespaceType(const Napi::CallbackInfo &info) {
   return Napi::Number::New(info.Env(), type);
 }
 
+// sendFd(path, payload, fd): connect to the unix stream socket at path, send payload with fd
+// (SCM_RIGHTS) in the first sendmsg and the rest of it after, then close the connection: the
+// seccomp agent protocol of config-linux.md (one container process state per connection).
+Napi::Value SendFd(const Napi::CallbackInfo &info) {
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) throw Napi::TypeError::New(info.Env(), "path and payload must be strings");
+  std::string path = info[0].As<Napi::String>().Utf8Value(), payload = info[1].As<Napi::String>().Utf8Value();
+  int fd = IntArg(info, 2, "fd");
+  struct sockaddr_un sa = {};
+  sa.sun_family = AF_UNIX;
+  if (path.empty() || path.find('\0') != std::string::npos) throw Napi::TypeError::New(info.Env(), "path must be a non-empty string without NUL");
+  if (path.size() >= sizeof(sa.sun_path)) ThrowErrno(info.Env(), "connect", ENAMETOOLONG);
+  std::memcpy(sa.sun_path, path.data(), path.size());
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0) ThrowErrno(info.Env(), "socket", errno);
+  if (connect(s, reinterpret_cast<struct sockaddr *>(&sa), sizeof(sa)) < 0) {
+    int err = errno;
+    close(s);
+    ThrowErrno(info.Env(), "connect", err);
+  }
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u;
+  std::memset(u.buf, 0, sizeof(u.buf));
+  size_t sent = 0;
+  while (sent < payload.size()) {
+    struct iovec iov = {const_cast<char *>(payload.data()) + sent, payload.size() - sent};
+    struct msghdr mh = {};
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    if (sent == 0) {
+      mh.msg_control = u.buf;
+      mh.msg_controllen = sizeof(u.buf);
+      struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN(sizeof(int));
+      std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    }
+    ssize_t n = sendmsg(s, &mh, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      close(s);
+      ThrowErrno(info.Env(), "sendmsg", err);
+    }
+    sent += static_cast<size_t>(n);
+  }
+  close(s);
+  return info.Env().Undefined();
+}
+
 // setWinsize(fd, rows, cols): TIOCSWINSZ.
 Napi::Value SetWinsize(const Napi::CallbackInfo &info) {
   int fd = IntArg(info, 0, "fd"), rows = IntArg(info, 1, "rows"), cols = IntArg(info, 2, "cols");
@@ -354,6 +406,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize, "setWinsize"));
   exports.Set("pollRead", Napi::Function::New(env, PollRead, "pollRead"));
   exports.Set("namespaceType", Napi::Function::New(env, NamespaceType, "namespaceType"));
+  exports.Set("sendFd", Napi::Function::New(env, SendFd, "sendFd"));
   tsrc_bpf::Register(env, exports);
   return exports;
 }

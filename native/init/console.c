@@ -95,14 +95,13 @@ static int open_master(int rootfd, int procfd)
 	return m;
 }
 
-static void send_master(int sock, int master)
+void fd_send(int sock, int fd, const char *name, const char *step, const char *what)
 {
-	char name[] = MASTER_NAME;
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
-	struct iovec iov = { name, sizeof(name) - 1 };
+	struct iovec iov = { (void *)name, strlen(name) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
 	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 
@@ -110,13 +109,13 @@ static void send_master(int sock, int master)
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &master, sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	ssize_t n;
 	do
 		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		die("console socket", errno, "send the pty master");
+		die(step, errno, "send %s", what);
 }
 
 void console_setup(const struct process_plan *pp, int rootfd, int procfd, int sock, int target)
@@ -140,7 +139,7 @@ void console_setup(const struct process_plan *pp, int rootfd, int procfd, int so
 		close(tree);
 		close(target);
 	}
-	send_master(sock, master);
+	fd_send(sock, master, MASTER_NAME, "console socket", "the pty master");
 	close(master);
 	close(sock);
 	for (int fd = 0; fd < 3; fd++)

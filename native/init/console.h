@@ -5,8 +5,10 @@
 #include "plan.h"
 
 /* Connect to the console socket, a host path (so: before joining any mount namespace).
- * Returns a close-on-exec fd. */
+ * Returns a close-on-exec fd. Also used for the runtime's seccomp listener socket. */
 int console_connect(const char *path);
+/* One sendmsg on sock: the bytes of name, and fd (SCM_RIGHTS); dies with step on failure. */
+void fd_send(int sock, int fd, const char *name, const char *step, const char *what);
 /* The mount point for /dev/console inside rootfd, created as an empty file when missing;
  * an O_PATH fd. Called before the root may become read-only. */
 int console_target(int rootfd);

@@ -235,6 +235,8 @@ static void dump_plan(const struct plan *p)
 	dump_seccomp(p->seccomp);
 	printf(",\"consoleSocket\":");
 	jstr(p->console_socket ? p->console_socket : "");
+	printf(",\"seccompSocket\":");
+	jstr(p->seccomp_socket ? p->seccomp_socket : "");
 	dump_cgroup_join(p);
 	printf("}\n");
 }

@@ -133,6 +133,7 @@ struct plan {
 
 	struct seccomp_plan *seccomp; /* NULL = no filter */
 	const char *console_socket;   /* NULL = none */
+	const char *seccomp_socket;   /* PLAN: where the notify listener fd goes; NULL = none */
 
 	/* PLAN only: v1 cgroup directories the first stage joins itself ("0" to each tasks file),
 	 * and the cgroup2 directory the container init is cloned into (NULL = none). */

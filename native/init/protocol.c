@@ -293,6 +293,7 @@ static const struct tag_info TAGS[256] = {
 	[R_CONSOLE_SOCKET] = { "CONSOLE_SOCKET", IN_PROC, false, 0 },
 	[R_CGROUP_TASKS] = { "CGROUP_TASKS", IN_PROC, true, 0 },
 	[R_CGROUP_INTO] = { "CGROUP_INTO", IN_PROC, false, 0 },
+	[R_SECCOMP_SOCKET] = { "SECCOMP_SOCKET", IN_PLAN, false, 0 },
 	[R_ARG] = { "ARG", IN_ALL, true, IN_ALL },
 	[R_ENV] = { "ENV", IN_ALL, true, 0 },
 	[R_CWD] = { "CWD", IN_ALL, false, IN_ALL },
@@ -576,6 +577,9 @@ static const char *decode(const uint8_t *buf, size_t len, uint8_t scope, struct 
 			break;
 		case R_CONSOLE_SOCKET:
 			ok = get_str(&c, &out->console_socket) && *out->console_socket;
+			break;
+		case R_SECCOMP_SOCKET:
+			ok = get_str(&c, &out->seccomp_socket) && *out->seccomp_socket == '/';
 			break;
 		case R_CGROUP_TASKS:
 			ok = get_str(&c, &out->cgroup_tasks.v[idx = out->cgroup_tasks.n++]) && *out->cgroup_tasks.v[idx] == '/';

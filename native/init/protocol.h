@@ -51,6 +51,7 @@ enum rec_tag {
 	R_CONSOLE_SOCKET = 21,
 	R_CGROUP_TASKS = 22,
 	R_CGROUP_INTO = 23,
+	R_SECCOMP_SOCKET = 24,
 	R_ARG = 32,
 	R_ENV = 33,
 	R_CWD = 34,
@@ -91,7 +92,9 @@ enum rec_tag {
 #define SCF_TSYNC 0x01u
 #define SCF_LOG 0x02u
 #define SCF_SPEC_ALLOW 0x04u
-#define SCF_ALL 0x07u
+#define SCF_NEW_LISTENER 0x08u
+#define SCF_WAIT_KILLABLE_RECV 0x20u
+#define SCF_ALL 0x2fu
 
 struct frame {
 	uint16_t type;

@@ -158,6 +158,9 @@ void *seccomp_prepare(const struct seccomp_plan *s, int report_fd)
 
 bool seccomp_load_early(const struct process_plan *pp) { return !pp->no_new_privileges; }
 
+/* With SECCOMP_FILTER_FLAG_NEW_LISTENER, seccomp(2) returns the notify fd (close-on-exec). */
+static int g_listener = -1;
+
 void seccomp_load_filter(void *filter)
 {
 	struct filter *f = filter;
@@ -166,6 +169,16 @@ void seccomp_load_filter(void *filter)
 		return;
 	/* no_new_privs is the plan's business (identity_apply): without it the kernel wants
 	 * CAP_SYS_ADMIN, which is why seccomp_load_early exists. */
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, f->flags, &f->prog) < 0)
+	long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, f->flags, &f->prog);
+	if (r < 0)
 		die("seccomp", errno, "load the filter (%u instructions, flags 0x%x)", f->prog.len, f->flags);
+	if (f->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)
+		g_listener = (int)r;
+}
+
+int seccomp_take_listener(void)
+{
+	int fd = g_listener;
+	g_listener = -1;
+	return fd;
 }

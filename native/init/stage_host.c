@@ -17,4 +17,5 @@ void stage_host_prepare(const struct plan *p, int sync_fd, struct stage_host *ou
 	out->cgroup_fd = cgroup_into_open(p);
 	/* Connected here, in the runtime's mount namespace, where the path means what it said. */
 	out->console_sock = p->console_socket ? console_connect(p->console_socket) : -1;
+	out->seccomp_sock = p->seccomp_socket ? console_connect(p->seccomp_socket) : -1;
 }

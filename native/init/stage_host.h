@@ -11,6 +11,8 @@ struct stage_host {
 	int cgroup_fd;
 	/* Connected --console-socket, or -1. */
 	int console_sock;
+	/* Connected seccomp listener socket of the runtime (plan.seccomp_socket), or -1. */
+	int seccomp_sock;
 };
 
 /* Checks that a terminal comes with a console socket and the other way round, joins the v1

@@ -140,7 +140,7 @@ static pid_t clone_child(const struct plan *p, int cgroup_fd)
 	return (pid_t)syscall(SYS_clone, (unsigned long)(flags & ~CLONE_NEWTIME) | SIGCHLD, 0, 0, 0, 0);
 }
 
-static _Noreturn void container_init(const struct plan *p, int status_fd, int sync_fd, int fifo, int console_sock)
+static _Noreturn void container_init(const struct plan *p, int status_fd, int sync_fd, int fifo, int console_sock, int seccomp_sock)
 {
 	char go;
 	const char *hook_state = NULL;
@@ -209,6 +209,18 @@ static _Noreturn void container_init(const struct plan *p, int status_fd, int sy
 
 	void *filter;
 	char *exe = exec_prepare(p, sync_fd, (int)old_umask, &filter);
+	if (seccomp_sock >= 0) {
+		/* The agent's notify fd goes to the runtime before READY (it hands it on to the
+		 * listenerPath as create's last step), so the filter is in place by then. */
+		seccomp_load_filter(filter);
+		filter = NULL;
+		int listener = seccomp_take_listener();
+		if (listener < 0)
+			die("seccomp", EINVAL, "a seccomp socket, but the filter has no notify listener");
+		fd_send(seccomp_sock, listener, "seccompFd", "seccomp", "the notify fd to the runtime");
+		close(listener);
+		close(seccomp_sock);
+	}
 
 	if (frame_send(sync_fd, MSG_READY, NULL, 0) < 0)
 		die("init", errno, "report READY");
@@ -260,7 +272,7 @@ void init_main(int sync_fd)
 		die("plan", EINVAL, "no UTS namespace: setting the hostname would change the host's");
 	struct stage_host host;
 	stage_host_prepare(&plan, sync_fd, &host);
-	int cgroup_fd = host.cgroup_fd, console_sock = host.console_sock;
+	int cgroup_fd = host.cgroup_fd, console_sock = host.console_sock, seccomp_sock = host.seccomp_sock;
 	/* Opened here, with the runtime's own credentials and mount namespace, so a container root
 	 * that is not host root (user namespace) needs no access to the fifo or its directory. */
 	int fifo = exec_fifo_open(&plan);
@@ -277,11 +289,12 @@ void init_main(int sync_fd)
 	close_quiet(cgroup_fd);
 	if (pid == 0) {
 		close(sv[0]);
-		container_init(&plan, sv[1], sync_fd, fifo, console_sock);
+		container_init(&plan, sv[1], sync_fd, fifo, console_sock, seccomp_sock);
 	}
 	close(sv[1]);
 	close_quiet(fifo); /* only the container init holds the reading end now */
 	close_quiet(console_sock);
+	close_quiet(seccomp_sock);
 	if (plan.clone_flags & CLONE_NEWUSER)
 		write_id_maps(&plan, pid); /* on failure the child dies by its parent-death signal */
 	if (send_u32(sync_fd, MSG_PID, (uint32_t)pid) < 0)

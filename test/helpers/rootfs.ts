@@ -128,6 +128,7 @@ export function makePlan(o: PlanOptions): Plan {
     waitForExit: false,
     seccomp: null,
     consoleSocket: '',
+    seccompSocket: '',
   };
 }
 

@@ -323,6 +323,6 @@ if (!isRoot) {
     t.throws(() => execPlan(base, { detach: true, consoleSocket: '/x' }, () => {}), { message: '--console-socket: cannot be used without a terminal (process /terminal is false)' });
     t.throws(() => execPlan({ ...base, args: [] }, { detach: true }, () => {}), { message: 'process: /args: must name the program to run' });
     t.throws(() => execPlan({ ...base, cwd: 'tmp' }, { detach: true }, () => {}), { message: 'process: /cwd: must be an absolute path, got "tmp"' });
-    t.throws(() => execPlan(base, { detach: true, seccomp: { defaultAction: 'SCMP_ACT_NOTIFY' } }, () => {}), { message: /^config\.json: \/linux\/seccomp\/defaultAction: SCMP_ACT_NOTIFY is not supported/ });
+    t.throws(() => execPlan(base, { detach: true, seccomp: { defaultAction: 'SCMP_ACT_NOTIFY' } }, () => {}), { message: /^config\.json: \/linux\/seccomp\/defaultAction: SCMP_ACT_NOTIFY cannot be the default action$/ });
   });
 }

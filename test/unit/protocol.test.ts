@@ -59,6 +59,7 @@ function richPlan(): Plan {
   p.process.terminal = true;
   p.process.consoleSize = { height: 24, width: 65535 };
   p.consoleSocket = '/run/tsrc/pty 1/console.sock';
+  p.seccompSocket = '/run/tsrc/x/seccomp.sock';
   p.seccomp = {
     defaultAction: 0x00050001,
     architectures: [0xc000003e, 0x40000003],
@@ -256,7 +257,7 @@ t.test('the decoder rejects malformed input', async (t) => {
   expectRejected(t, withPayload(Buffer.concat([ruleOnly.subarray(0, sc.at), ruleOnly.subarray(sc.at + 6 + sc.len)])), /SECCOMP_RULE without a SECCOMP record/, 'seccomp rule without a filter');
 
   const scFlags = payload();
-  scFlags.writeUInt32LE(8, find(scFlags, Rec.SECCOMP).at + 6 + 4); // SECCOMP_FILTER_FLAG_NEW_LISTENER
+  scFlags.writeUInt32LE(0x10, find(scFlags, Rec.SECCOMP).at + 6 + 4); // SECCOMP_FILTER_FLAG_TSYNC_ESRCH
   expectRejected(t, withPayload(scFlags), /record SECCOMP #0: malformed/, 'a seccomp flag the init does not apply');
 
   const rules = () => records(payload()).filter((x) => x.tag === Rec.SECCOMP_RULE);

@@ -2,7 +2,7 @@
 // that name the JSON pointer of the bad value.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { SCMP_ACT, SCMP_ARCH, seccompPlan } from '../../lib/plan/seccomp.js';
+import { containerProcessState, SCMP_ACT, SCMP_ARCH, seccompPlan } from '../../lib/plan/seccomp.js';
 import type { Seccomp } from '../../lib/spec/types.js';
 
 const ERRNO = (e: number) => 0x00050000 + e;
@@ -45,10 +45,10 @@ t.test('bad actions and errnos fail naming the pointer', async (t) => {
   const cases: Array<[Seccomp, string]> = [
     [{ defaultAction: 'SCMP_ACT_NOPE' }, 'config.json: /linux/seccomp/defaultAction: unknown seccomp action "SCMP_ACT_NOPE"'],
     [{ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['a'], action: 'ALLOW' }] }, 'config.json: /linux/seccomp/syscalls/0/action: unknown seccomp action "ALLOW"'],
-    [{ defaultAction: 'SCMP_ACT_NOTIFY' }, 'config.json: /linux/seccomp/defaultAction: SCMP_ACT_NOTIFY is not supported (tsrc has no seccomp user-notification listener)'],
+    [{ defaultAction: 'SCMP_ACT_NOTIFY' }, 'config.json: /linux/seccomp/defaultAction: SCMP_ACT_NOTIFY cannot be the default action'],
     [
       { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['a'], action: 'SCMP_ACT_ERRNO' }, { names: ['b'], action: 'SCMP_ACT_NOTIFY' }] },
-      'config.json: /linux/seccomp/syscalls/1/action: SCMP_ACT_NOTIFY is not supported (tsrc has no seccomp user-notification listener)',
+      "config.json: /linux/seccomp/listenerPath: is required when a syscall uses SCMP_ACT_NOTIFY (the seccomp agent's socket)",
     ],
     [{ defaultAction: 'SCMP_ACT_KILL', defaultErrnoRet: 1 }, 'config.json: /linux/seccomp/defaultErrnoRet: cannot be used with SCMP_ACT_KILL (only SCMP_ACT_ERRNO or SCMP_ACT_TRACE)'],
     [
@@ -85,7 +85,18 @@ t.test('architectures and flags', async (t) => {
   t.equal(plan({ defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG'] }).p?.flags, 3);
   const w = plan({ defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'] });
   t.equal(w.p?.flags, 0);
-  t.strictSame(w.warnings, ['config.json: /linux/seccomp/flags/0: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV has no effect without SCMP_ACT_NOTIFY, which tsrc does not support; ignored']);
+  t.strictSame(w.warnings, ['config.json: /linux/seccomp/flags/0: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV has no effect without SCMP_ACT_NOTIFY; ignored']);
+  // With a notifying rule: the listener flag, WAIT_KILLABLE_RECV kept, the agent's socket and metadata.
+  const n = plan({ defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'], listenerPath: '/run/agent.sock', listenerMetadata: 'm', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] });
+  t.equal(n.p?.flags, 8 | 32, 'NEW_LISTENER | WAIT_KILLABLE_RECV');
+  t.same([n.p?.listenerPath, n.p?.listenerMetadata, n.p?.rules[0].action], ['/run/agent.sock', 'm', 0x7fc00000]);
+  t.strictSame(JSON.parse(containerProcessState('m', 42, { ociVersion: '1.3.0', id: 'x', status: 'creating', pid: 42, bundle: '/b' })), {
+    ociVersion: '1.3.0',
+    fds: ['seccompFd'],
+    pid: 42,
+    metadata: 'm',
+    state: { ociVersion: '1.3.0', id: 'x', status: 'creating', pid: 42, bundle: '/b' },
+  });
 });
 
 t.test('rules: one per name, default-action rules dropped, runc argument grouping', async (t) => {
