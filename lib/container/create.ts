@@ -198,7 +198,10 @@ async function setUp(o: CreateOptions, spec: Spec, bundle: string, dir: string, 
   if (!st) throw new TsrcError('container init exited during create');
   state.pid = init.pid;
   state.pidStartTime = st.startTime;
-  if (notify && listenerPath) await sendToSeccompAgent(notify, listenerPath, plan.seccomp?.listenerMetadata ?? '', { ...publicState(state, 'creating'), pid: init.pid });
+  if (notify && listenerPath) {
+    const { sendToSeccompAgent } = await import('./seccomp-agent.js');
+    await sendToSeccompAgent(notify, listenerPath, plan.seccomp?.listenerMetadata ?? '', init.pid, { ...publicState(state, 'creating'), pid: init.pid });
+  }
   // exec reads the container's process and seccomp from this copy, as runc keeps its config.
   writeFileAtomic(join(dir, 'config.json'), JSON.stringify(spec));
   saveState(dir, state);
@@ -206,25 +209,3 @@ async function setUp(o: CreateOptions, spec: Spec, bundle: string, dir: string, 
   return { dir, state, init, console };
 }
 
-/**
- * config-linux.md: the container process state, with the notify fd (SCM_RIGHTS), over one new
- * connection to listenerPath; a failure to send is an error of create.
- */
-async function sendToSeccompAgent(notify: ConsoleReceiver, listenerPath: string, metadata: string, state: Record<string, unknown>): Promise<void> {
-  const [{ sendFd }, { containerProcessState }, { closeSync }] = await Promise.all([import('../sys/native.js'), import('../plan/seccomp.js'), import('node:fs')]);
-  let fd: number;
-  try {
-    fd = await notify.master;
-  } catch (e) {
-    throw new TsrcError(`seccomp: the container init sent no notify fd: ${(e as Error).message}`);
-  } finally {
-    notify.close();
-  }
-  try {
-    sendFd(listenerPath, containerProcessState(metadata, state.pid as number, state), fd);
-  } catch (e) {
-    throw new TsrcError(`config.json: /linux/seccomp/listenerPath: cannot send the seccomp state to ${listenerPath}: ${(e as Error).message}`);
-  } finally {
-    closeSync(fd);
-  }
-}

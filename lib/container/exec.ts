@@ -95,6 +95,10 @@ export async function execInContainer(c: Container, o: ExecOptions): Promise<num
   );
   const stdio = [0, 1, 2];
   for (let i = 0; i < o.preserveFds; i++) stdio.push(3 + i);
+  // SCMP_ACT_NOTIFY: this process's notify fd, for the agent (seccomp-agent.ts), as runc sends one per exec.
+  const listenerPath = plan.seccomp?.listenerPath ?? null;
+  const notify = listenerPath ? listenConsole() : undefined;
+  if (notify) plan.seccompSocket = notify.path;
 
   // The stage joins the cgroups itself where it can (no RCU grace period; see native/init/cgjoin.c).
   const self = c.cgroup().selfJoin?.();
@@ -115,7 +119,19 @@ export async function execInContainer(c: Container, o: ExecOptions): Promise<num
     });
   } catch (e) {
     receiver?.close();
+    notify?.close();
     throw e;
+  }
+  if (notify && listenerPath) {
+    const { sendToSeccompAgent } = await import('./seccomp-agent.js');
+    const { publicState } = await import('./state.js');
+    try {
+      await sendToSeccompAgent(notify, listenerPath, plan.seccomp?.listenerMetadata ?? '', handle.pid, publicState(c.state, c.status()));
+    } catch (e) {
+      // No agent for its notified syscalls: the process must not run on without one.
+      globalThis.process.kill(handle.pid, 'SIGKILL');
+      throw e;
+    }
   }
   if (o.pidFile) writeFileAtomic(resolve(o.pidFile), String(handle.pid), 0o644);
   if (o.detach) return 0;

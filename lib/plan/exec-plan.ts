@@ -4,8 +4,8 @@
 import type { Process, Seccomp } from '../spec/types.js';
 import { TsrcError } from '../util/errors.js';
 import { type PlanContext, processPlan } from './build-plan.js';
-import { LISTENER_FLAGS, seccompPlan } from './seccomp.js';
-import type { ExecPlan, SeccompPlan } from './types.js';
+import { seccompPlan } from './seccomp.js';
+import type { ExecPlan } from './types.js';
 
 export interface ExecPlanOptions {
   /** The container's linux.seccomp (from its config.json), if any. */
@@ -40,18 +40,10 @@ export function execPlan(process: Process, opts: ExecPlanOptions, warn: (m: stri
   return {
     process: proc,
     consoleSocket,
-    seccomp: withoutListener(seccompPlan(opts.seccomp, warn)),
+    seccomp: seccompPlan(opts.seccomp, warn),
     preserveFds,
     noNewKeyring: opts.noNewKeyring ?? false,
     detach: opts.detach,
   };
 }
 
-/**
- * An exec'd process gets the container's filter but no notify listener of its own yet: its
- * SCMP_ACT_NOTIFY syscalls fail with ENOSYS, as the kernel answers when no agent listens. (runc
- * sends one more container process state per exec; tsrc does not yet.)
- */
-function withoutListener(s: SeccompPlan | null): SeccompPlan | null {
-  return s && s.listenerPath ? { ...s, flags: s.flags & ~LISTENER_FLAGS, listenerPath: null } : s;
-}

@@ -84,8 +84,6 @@ export const SECCOMP_FLAG: Record<string, number> = {
 const NEW_LISTENER = 8;
 const WAIT_KILLABLE_RECV_BIT = 32;
 const WAIT_KILLABLE_RECV = 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV';
-/** The flags that only mean something with a listener. */
-export const LISTENER_FLAGS = NEW_LISTENER | WAIT_KILLABLE_RECV_BIT;
 
 /** For `features`: what this conversion accepts. */
 export const SECCOMP_FEATURES = {

@@ -259,6 +259,8 @@ export interface ExecPlan {
   process: ProcessPlan;
   /** Host path of the console socket; "" = none. Required when process.terminal. */
   consoleSocket: string;
+  /** As Plan.seccompSocket: where the exec'd process sends its filter's notify fd. */
+  seccompSocket?: string;
   /** The container's filter (runc applies linux.seccomp to exec'd processes too); null = none. */
   seccomp: SeccompPlan | null;
   /** Number of fds after stdio (3 .. 3+n-1) passed through to the process. */

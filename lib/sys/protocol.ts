@@ -304,7 +304,7 @@ export function encodePlanPayload(plan: Plan): Buffer {
   plan.startContainerHooks.forEach((h, i) => w.record(Rec.START_HOOK, () => hookRecord(w, h, `${f}.startContainerHooks[${i}]`)));
   seccompRecords(w, plan.seccomp ?? null, `${f}.seccomp`);
   consoleSocketRecord(w, plan.consoleSocket ?? '', `${f}.consoleSocket`);
-  if (plan.seccompSocket) w.record(Rec.SECCOMP_SOCKET, () => w.str(absolute(plan.seccompSocket as string, `${f}.seccompSocket`), `${f}.seccompSocket`));
+  seccompSocketRecord(w, plan.seccompSocket ?? '', `${f}.seccompSocket`);
   cgroupJoinRecords(w, plan, f);
   processRecords(w, plan.process, `${f}.process`);
   w.record(Rec.END, () => {});
@@ -323,6 +323,10 @@ function preserveFdsRecord(w: Writer, n: number, field: string): void {
 
 function consoleSocketRecord(w: Writer, path: string, field: string): void {
   if (path !== '') w.record(Rec.CONSOLE_SOCKET, () => w.str(path, field));
+}
+
+function seccompSocketRecord(w: Writer, path: string, field: string): void {
+  if (path !== '') w.record(Rec.SECCOMP_SOCKET, () => w.str(absolute(path, field), field));
 }
 
 function seccompRecords(w: Writer, s: SeccompPlan | null, f: string): void {
@@ -425,6 +429,7 @@ export function encodeExec(target: ExecTarget, plan: ExecPlan): Buffer {
   preserveFdsRecord(w, plan.preserveFds, `${f}.preserveFds`);
   seccompRecords(w, plan.seccomp, `${f}.seccomp`);
   consoleSocketRecord(w, plan.consoleSocket, `${f}.consoleSocket`);
+  seccompSocketRecord(w, plan.seccompSocket ?? '', `${f}.seccompSocket`);
   cgroupJoinRecords(w, plan, f);
   processRecords(w, plan.process, `${f}.process`);
   w.record(Rec.END, () => {});

@@ -249,6 +249,10 @@ static void dump_exec(const struct plan *p)
 	dump_process(&p->process);
 	printf(",\"consoleSocket\":");
 	jstr(p->console_socket ? p->console_socket : "");
+	if (p->seccomp_socket) {
+		printf(",\"seccompSocket\":");
+		jstr(p->seccomp_socket);
+	}
 	printf(",\"seccomp\":");
 	dump_seccomp(p->seccomp);
 	printf(",\"preserveFds\":%u,", p->preserve_fds);

@@ -12,6 +12,7 @@
  *   close fds, [seccomp loaded], execve: the same steps, from the same code, as the container
  *   init's. */
 #include "exec_in.h"
+#include "seccomp.h"
 #include "cgjoin.h"
 #include "stage_host.h"
 #include "console.h"
@@ -73,7 +74,7 @@ static uint64_t start_time(int procfd, pid_t pid)
 	return strtoull(p + 1, NULL, 10);
 }
 
-static _Noreturn void exec_child(const struct plan *p, int status_fd, int sync_fd, int procfd, int console_sock, int cgns)
+static _Noreturn void exec_child(const struct plan *p, int status_fd, int sync_fd, int procfd, int console_sock, int seccomp_sock, int cgns)
 {
 	char go;
 
@@ -101,6 +102,7 @@ static _Noreturn void exec_child(const struct plan *p, int status_fd, int sync_f
 
 	void *filter;
 	char *exe = exec_prepare(p, sync_fd, -1, &filter);
+	seccomp_send_listener(&filter, seccomp_sock); /* before execve: the runtime waits for it */
 	/* A detached process must outlive the stage, which exits once it runs. */
 	if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0)
 		die("exec", errno, "clear the parent-death signal");
@@ -121,7 +123,7 @@ void exec_in_main(int sync_fd)
 		die("plan", EINVAL, "%s", err);
 	struct stage_host host;
 	stage_host_prepare(&plan, sync_fd, &host);
-	int cgroup_fd = host.cgroup_fd, console_sock = host.console_sock;
+	int cgroup_fd = host.cgroup_fd, console_sock = host.console_sock, seccomp_sock = host.seccomp_sock;
 	int procfd = proc_open("exec");
 
 	/* Pin the init, so none of the /proc/<pid> lookups below can reach a recycled pid. */
@@ -159,12 +161,13 @@ void exec_in_main(int sync_fd)
 	close_quiet(cgroup_fd);
 	if (child == 0) {
 		close(sv[0]);
-		exec_child(&plan, sv[1], sync_fd, procfd, console_sock, cgns);
+		exec_child(&plan, sv[1], sync_fd, procfd, console_sock, seccomp_sock, cgns);
 	}
 	close_quiet(cgns);
 	close(sv[1]);
 	close(procfd);
 	close_quiet(console_sock);
+	close_quiet(seccomp_sock);
 	if (send_u32(sync_fd, MSG_PID, (uint32_t)child) < 0)
 		die("exec", errno, "report PID");
 	if (write_full(sv[0], "g", 1) < 0)

@@ -7,6 +7,7 @@
  * and loading is one seccomp(2) call with the plan's flags, as runc loads its (patched) export. */
 #include "seccomp.h"
 #include "protocol.h"
+#include "console.h"
 
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -176,9 +177,17 @@ void seccomp_load_filter(void *filter)
 		g_listener = (int)r;
 }
 
-int seccomp_take_listener(void)
+void seccomp_send_listener(void **filter, int sock)
 {
-	int fd = g_listener;
+	if (sock < 0)
+		return;
+	seccomp_load_filter(*filter);
+	*filter = NULL;
+	int listener = g_listener;
 	g_listener = -1;
-	return fd;
+	if (listener < 0)
+		die("seccomp", EINVAL, "a seccomp socket, but the filter has no notify listener");
+	fd_send(sock, listener, "seccompFd", "seccomp", "the notify fd to the runtime");
+	close(listener);
+	close(sock);
 }

@@ -13,8 +13,9 @@ void *seccomp_prepare(const struct seccomp_plan *s, int report_fd);
 bool seccomp_load_early(const struct process_plan *pp);
 /* Load the filter into this (single-threaded) process with seccomp(2); no-op for NULL. */
 void seccomp_load_filter(void *filter);
-/* The notify fd of the last filter loaded with SECCOMP_FILTER_FLAG_NEW_LISTENER (the plan asks
- * for it when a rule uses SCMP_ACT_NOTIFY), or -1; the caller owns it. */
-int seccomp_take_listener(void);
+/* With a runtime seccomp socket (sock >= 0; the plan's seccompSocket, connected on the host):
+ * load the filter now if it is still to be loaded (*filter, which becomes NULL), and send its
+ * notify fd (the plan asked for SECCOMP_FILTER_FLAG_NEW_LISTENER) over sock; closes both. */
+void seccomp_send_listener(void **filter, int sock);
 
 #endif

@@ -209,18 +209,9 @@ static _Noreturn void container_init(const struct plan *p, int status_fd, int sy
 
 	void *filter;
 	char *exe = exec_prepare(p, sync_fd, (int)old_umask, &filter);
-	if (seccomp_sock >= 0) {
-		/* The agent's notify fd goes to the runtime before READY (it hands it on to the
-		 * listenerPath as create's last step), so the filter is in place by then. */
-		seccomp_load_filter(filter);
-		filter = NULL;
-		int listener = seccomp_take_listener();
-		if (listener < 0)
-			die("seccomp", EINVAL, "a seccomp socket, but the filter has no notify listener");
-		fd_send(seccomp_sock, listener, "seccompFd", "seccomp", "the notify fd to the runtime");
-		close(listener);
-		close(seccomp_sock);
-	}
+	/* The agent's notify fd goes to the runtime before READY (it hands it on to the
+	 * listenerPath as create's last step), so the filter is in place by then. */
+	seccomp_send_listener(&filter, seccomp_sock);
 
 	if (frame_send(sync_fd, MSG_READY, NULL, 0) < 0)
 		die("init", errno, "report READY");

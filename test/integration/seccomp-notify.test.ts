@@ -12,45 +12,58 @@ import type { Config } from '../helpers/tsrc.js';
 
 const AGENT = `#include <errno.h>
 #include <linux/seccomp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-int main(int argc, char **argv) {
-  if (argc != 3) return 2;
-  int l = socket(AF_UNIX, SOCK_STREAM, 0);
-  struct sockaddr_un sa = { .sun_family = AF_UNIX };
-  strncpy(sa.sun_path, argv[1], sizeof(sa.sun_path) - 1);
-  if (bind(l, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(l, 1) < 0) return 3;
-  puts("ready");
-  fflush(stdout);
-  int s = accept(l, NULL, NULL);
-  static char buf[1 << 16];
-  union { char b[CMSG_SPACE(sizeof(int))]; struct cmsghdr a; } u;
-  struct iovec iov = { buf, sizeof(buf) - 1 };
-  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b) };
-  ssize_t n = recvmsg(s, &mh, 0), m;
-  struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-  if (n <= 0 || !c || c->cmsg_type != SCM_RIGHTS) return 4;
-  int fd;
-  memcpy(&fd, CMSG_DATA(c), sizeof(int));
-  while ((m = read(s, buf + n, sizeof(buf) - 1 - n)) > 0) n += m; /* until the runtime closes */
-  FILE *f = fopen(argv[2], "w");
-  fwrite(buf, 1, n, f);
-  fclose(f);
+static void serve(int fd) {
   for (;;) {
     struct seccomp_notif req;
     struct seccomp_notif_resp resp;
     memset(&req, 0, sizeof(req));
     if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
       if (errno == EINTR) continue;
-      return 0; /* the container is gone */
+      _exit(0); /* the processes under the filter are gone */
     }
     memset(&resp, 0, sizeof(resp));
     resp.id = req.id; /* error 0, val 0: "done", though nothing was */
     ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+  }
+}
+/* agent <socket> <state-file prefix>: one connection per filter; state N goes to <prefix>.N */
+int main(int argc, char **argv) {
+  if (argc != 3) return 2;
+  signal(SIGCHLD, SIG_IGN);
+  int l = socket(AF_UNIX, SOCK_STREAM, 0);
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  strncpy(sa.sun_path, argv[1], sizeof(sa.sun_path) - 1);
+  if (bind(l, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(l, 4) < 0) return 3;
+  puts("ready");
+  fflush(stdout);
+  for (int k = 0;; k++) {
+    int s = accept(l, NULL, NULL);
+    if (s < 0) return 0;
+    static char buf[1 << 16];
+    union { char b[CMSG_SPACE(sizeof(int))]; struct cmsghdr a; } u;
+    struct iovec iov = { buf, sizeof(buf) - 1 };
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b) };
+    ssize_t n = recvmsg(s, &mh, 0), m;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    if (n <= 0 || !c || c->cmsg_type != SCM_RIGHTS) return 4;
+    int fd;
+    memcpy(&fd, CMSG_DATA(c), sizeof(int));
+    while ((m = read(s, buf + n, sizeof(buf) - 1 - n)) > 0) n += m; /* until the runtime closes */
+    close(s);
+    char name[4096];
+    snprintf(name, sizeof(name), "%s.%d", argv[2], k);
+    FILE *f = fopen(name, "w");
+    fwrite(buf, 1, n, f);
+    fclose(f);
+    if (fork() == 0) serve(fd);
+    close(fd);
   }
 }
 `;
@@ -83,7 +96,7 @@ if (haveRoot(t)) {
     const b = await h.bundle('mkdir /tmp/x && echo "mkdir said ok"; test -d /tmp/x && echo "/tmp/x exists" || echo "no /tmp/x"', notifying(sock));
     t.equal(h.tsrc(['create', '--bundle', b.dir, b.id]).status, 0);
     const pid = JSON.parse(h.tsrc(['state', b.id]).stdout).pid as number;
-    const state = JSON.parse(readFileSync(stateFile, 'utf8'));
+    const state = JSON.parse(readFileSync(`${stateFile}.0`, 'utf8'));
     t.strictSame(state.fds, ['seccompFd']);
     t.equal(state.pid, pid, "pid: the container process, as the runtime sees it");
     t.equal(state.metadata, 'made-by-the-test');
@@ -94,6 +107,26 @@ if (haveRoot(t)) {
     t.equal(r.status, 0, r.stderr);
     for (let i = 0; i < 100 && h.tsrc(['state', b.id]).stdout.includes('"running"'); i++) await new Promise((res) => setTimeout(res, 20));
     t.notOk(existsSync(join(b.dir, 'rootfs', 'tmp', 'x')), 'the agent answered mkdir without making the directory');
+    h.tsrc(['delete', '--force', b.id]);
+  });
+
+  t.test('an exec\'d process gets its own connection and state; its mkdir is the agent\'s too', async (t) => {
+    const sock = join(h.work, 'agent3.sock');
+    const prefix = join(h.work, 'state3');
+    const agent = spawn(agentBin, [sock, prefix], { stdio: ['ignore', 'pipe', 'inherit'] });
+    t.teardown(() => agent.kill('SIGKILL'));
+    await new Promise<void>((res) => agent.stdout?.once('data', () => res()));
+    const b = await h.bundle('sleep 1000', notifying(sock));
+    t.equal(h.tsrc(['run', '--detach', '--bundle', b.dir, b.id]).status, 0);
+    const r = h.tsrc(['exec', b.id, 'sh', '-c', 'mkdir /tmp/y && echo "mkdir said ok"; test -d /tmp/y && echo "/tmp/y exists" || echo "no /tmp/y"']);
+    t.equal(r.status, 0, r.stderr);
+    t.equal(r.stdout, 'mkdir said ok\nno /tmp/y\n');
+    const init = JSON.parse(readFileSync(`${prefix}.0`, 'utf8'));
+    const exec = JSON.parse(readFileSync(`${prefix}.1`, 'utf8'));
+    t.equal(init.state.status, 'creating');
+    t.equal(exec.state.status, 'running', 'the container was running when the exec began');
+    t.not(exec.pid, init.pid, "pid: the exec'd process");
+    t.equal(exec.state.pid, init.pid, "state.pid: the container's init");
     h.tsrc(['delete', '--force', b.id]);
   });
 
