@@ -99,7 +99,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'additional-gids', alias: 'g', type: 'array', describe: 'additional gid (repeatable)' },
       { name: 'cap', alias: 'c', type: 'array', describe: 'add a capability (repeatable)' },
       { name: 'no-new-privs', type: 'boolean', default: false, describe: 'set no_new_privs' },
-      { name: 'apparmor', type: 'string', describe: 'AppArmor profile (no AppArmor support: must be empty)' },
+      { name: 'apparmor', type: 'string', describe: 'AppArmor profile for the process (the host must have AppArmor)' },
       { name: 'process-label', type: 'string', describe: 'SELinux label (no SELinux support: must be empty)' },
       { name: 'ignore-paused', type: 'boolean', default: false, describe: 'allow exec in a paused container' },
       { name: 'cgroup', type: 'string', describe: 'sub-cgroup to run the process in' },

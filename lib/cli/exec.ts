@@ -25,7 +25,6 @@ interface Args extends GlobalArgs {
 }
 
 export default async function exec(a: Args): Promise<number> {
-  if (a.apparmor) throw new TsrcError('--apparmor: AppArmor is not available on this host');
   if (a['process-label']) throw new TsrcError('--process-label: SELinux is not available on this host');
   if (a.cgroup) throw new TsrcError('--cgroup: running an exec in a sub-cgroup is not supported yet');
   const c = await openContainer(a.root, a['container-id'], { cgroup: true });
@@ -43,6 +42,7 @@ export default async function exec(a: Args): Promise<number> {
     detach: a.detach,
     pidFile: a['pid-file'],
     preserveFds: a['preserve-fds'],
+    apparmor: a.apparmor,
     ignorePaused: a['ignore-paused'],
   });
 }

@@ -27,6 +27,8 @@ export interface ExecOptions {
   pidFile?: string;
   preserveFds: number;
   ignorePaused: boolean;
+  /** --apparmor: the profile to run the process under (runc: it overrides the process's). */
+  apparmor?: string;
 }
 
 /** The config.json create saved next to the state: exec uses its process and seccomp. */
@@ -78,6 +80,7 @@ export async function execInContainer(c: Container, o: ExecOptions): Promise<num
     if (!spec.process) throw new TsrcError('exec: the container has no process to base the new one on; use --process');
     process = processFromArgs(spec.process, o);
   }
+  if (o.apparmor) process = { ...process, apparmorProfile: o.apparmor };
   const { checkProcess } = await import('../spec/semantic.js');
   for (const w of checkProcess(process, o.processFile ?? 'process', spec)) log.warn(w);
 

@@ -186,6 +186,8 @@ export function processPlan(spec: Spec, ctx: PlanContext): ProcessPlan {
     terminal: p.terminal ?? false,
     // An empty HOME= counts as none, as Go's Getenv (hence runc) sees it.
     homeFromPasswd: !(p.env ?? []).some((kv) => kv.startsWith('HOME=') && kv.length > 5),
+    // Only where the host has AppArmor: lsm.ts refused it otherwise.
+    ...(p.apparmorProfile ? { apparmorProfile: p.apparmorProfile } : {}),
     consoleSize: p.consoleSize ? { height: p.consoleSize.height, width: p.consoleSize.width } : null,
   };
 }

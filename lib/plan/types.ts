@@ -123,6 +123,8 @@ export interface ProcessPlan {
    * or "/" without one (runc's rule), once it stands in the container's root.
    */
   homeFromPasswd: boolean;
+  /** AppArmor profile to run the program under (written to attr/exec before execve); absent or "" = none. */
+  apparmorProfile?: string;
   /** TIOCSWINSZ of the new pty (process.consoleSize); absent or null = the kernel's 0x0. */
   consoleSize?: ConsoleSize | null;
 }

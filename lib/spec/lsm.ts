@@ -1,7 +1,7 @@
-// process.apparmorProfile, process.selinuxLabel and linux.mountLabel. tsrc applies no LSM yet, so
-// a config that asks for one must not run unconfined as if it had been applied (runc and crun
-// refuse a profile on a host without that LSM too). The message says which it is: the host has no
-// such LSM, or tsrc cannot apply it.
+// process.apparmorProfile, process.selinuxLabel and linux.mountLabel. A config that asks for a
+// label must not run unconfined as if it had been applied (runc and crun refuse a profile on a
+// host without that LSM too). AppArmor profiles are applied where the host has AppArmor; SELinux
+// labels tsrc cannot apply yet, and the message says which it is.
 import { existsSync, readFileSync } from 'node:fs';
 import { specError } from './errors.js';
 import type { Process, Spec } from './types.js';
@@ -16,17 +16,18 @@ function appArmorEnabled(): boolean {
 
 const selinuxEnabled = (): boolean => existsSync('/sys/fs/selinux/enforce');
 
-function refusal(lsm: 'AppArmor' | 'SELinux', enabled: boolean): string {
-  return enabled ? `${lsm} is enabled on this host, but tsrc cannot apply ${lsm} labels yet` : `${lsm} is not enabled on this host`;
+function selinuxRefusal(): string {
+  return selinuxEnabled() ? 'SELinux is enabled on this host, but tsrc cannot apply SELinux labels yet' : 'SELinux is not enabled on this host';
 }
 
 /** Throws `<file>: <pointer>: ...` for the first LSM field `process` (at `at`) asks for. */
 export function checkProcessLsm(process: Process | undefined, file: string, at = '/process'): void {
-  if (process?.apparmorProfile) throw specError(file, `${at}/apparmorProfile`, refusal('AppArmor', appArmorEnabled()));
-  if (process?.selinuxLabel) throw specError(file, `${at}/selinuxLabel`, refusal('SELinux', selinuxEnabled()));
+  // AppArmor is applied (native/init/exec.c) where the host has it.
+  if (process?.apparmorProfile && !appArmorEnabled()) throw specError(file, `${at}/apparmorProfile`, 'AppArmor is not enabled on this host');
+  if (process?.selinuxLabel) throw specError(file, `${at}/selinuxLabel`, selinuxRefusal());
 }
 
 export function checkLsm(spec: Spec, file: string): void {
   checkProcessLsm(spec.process, file);
-  if (spec.linux?.mountLabel) throw specError(file, '/linux/mountLabel', refusal('SELinux', selinuxEnabled()));
+  if (spec.linux?.mountLabel) throw specError(file, '/linux/mountLabel', selinuxRefusal());
 }

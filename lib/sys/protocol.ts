@@ -60,6 +60,7 @@ export const Rec = {
   OOM_SCORE_ADJ: 40,
   PROCESS_FLAGS: 41,
   CONSOLE_SIZE: 42,
+  APPARMOR_PROFILE: 43,
   ENTER_PID: 64,
   ENTER_NS: 65,
   ENTER_PATH: 66,
@@ -394,6 +395,7 @@ function processRecords(w: Writer, p: ProcessPlan, pf: string): void {
       w.u32(size.height, `${pf}.consoleSize.height`);
       w.u32(size.width, `${pf}.consoleSize.width`);
     });
+  if (p.apparmorProfile) w.record(Rec.APPARMOR_PROFILE, () => w.str(p.apparmorProfile as string, `${pf}.apparmorProfile`));
 }
 
 /** A complete PLAN frame. Throws PlanEncodeError naming the field of a value it cannot encode. */

@@ -92,6 +92,10 @@ static void dump_process(const struct process_plan *pp)
 	jbool("terminal", pp->terminal);
 	putchar(',');
 	jbool("homeFromPasswd", pp->home_from_passwd);
+	if (pp->apparmor_profile) {
+		printf(",\"apparmorProfile\":");
+		jstr(pp->apparmor_profile);
+	}
 	if (pp->has_console_size)
 		printf(",\"consoleSize\":{\"height\":%u,\"width\":%u}}", pp->console_height, pp->console_width);
 	else

@@ -255,6 +255,28 @@ static void fds_mark_cloexec(const struct plan *p)
 	}
 }
 
+/* process.apparmorProfile, as runc applies it: "exec <profile>" written to the process's own
+ * AppArmor exec attribute, so the profile takes effect at the execve of the container's program
+ * (the runtime's own remaining steps are not confined by it). The LSM-specific file first (Linux
+ * 5.8+, several LSMs stacked), then the shared one. */
+static void apparmor_apply(const struct process_plan *pp)
+{
+	if (!pp->apparmor_profile)
+		return;
+	char buf[4096];
+	int n = snprintf(buf, sizeof(buf), "exec %s", pp->apparmor_profile);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		die("apparmor", ENAMETOOLONG, "profile name %s", pp->apparmor_profile);
+	int fd = open("/proc/self/attr/apparmor/exec", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		fd = open("/proc/self/attr/exec", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		die("apparmor", errno, "open the AppArmor exec attribute");
+	if (write(fd, buf, (size_t)n) != n)
+		die("apparmor", errno, "apply AppArmor profile %s", pp->apparmor_profile);
+	close(fd);
+}
+
 /* The process's environment, from exec_prepare (HOME added there, while still root). */
 static char *const *exec_env;
 
@@ -272,6 +294,7 @@ char *exec_prepare(const struct plan *p, int report_fd, int fallback_umask, void
 	void *filter = seccomp_prepare(p->seccomp, report_fd);
 
 	exec_env = home_env(&p->process);
+	apparmor_apply(&p->process);
 	fds_mark_cloexec(p);
 	rlimits_apply(&p->process);
 	if (seccomp_load_early(&p->process)) {

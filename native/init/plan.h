@@ -94,6 +94,7 @@ struct process_plan {
 	bool terminal;
 	/* process.env has no HOME: set it from /etc/passwd (home.c), as runc does. */
 	bool home_from_passwd;
+	const char *apparmor_profile; /* NULL = none */
 	bool has_console_size;
 	uint32_t console_height, console_width;
 };

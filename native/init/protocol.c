@@ -305,6 +305,7 @@ static const struct tag_info TAGS[256] = {
 	[R_OOM_SCORE_ADJ] = { "OOM_SCORE_ADJ", IN_PROC, false, 0 },
 	[R_PROCESS_FLAGS] = { "PROCESS_FLAGS", IN_PROC, false, IN_PROC },
 	[R_CONSOLE_SIZE] = { "CONSOLE_SIZE", IN_PROC, false, 0 },
+	[R_APPARMOR_PROFILE] = { "APPARMOR_PROFILE", IN_PROC, false, 0 },
 	[R_ENTER_PID] = { "ENTER_PID", IN_ENTER, false, IN_ENTER },
 	[R_ENTER_NS] = { "ENTER_NS", IN_ENTER, false, IN_ENTER },
 	[R_ENTER_PATH] = { "ENTER_PATH", IN_ENTER, false, IN_ENTER },
@@ -563,6 +564,9 @@ static const char *decode(const uint8_t *buf, size_t len, uint8_t scope, struct 
 			pp->no_new_privileges = u & XF_NO_NEW_PRIVILEGES;
 			pp->terminal = u & XF_TERMINAL;
 			pp->home_from_passwd = u & XF_HOME_FROM_PASSWD;
+			break;
+		case R_APPARMOR_PROFILE:
+			ok = get_str(&c, &pp->apparmor_profile) && *pp->apparmor_profile;
 			break;
 		case R_CONSOLE_SIZE:
 			pp->has_console_size = true;
