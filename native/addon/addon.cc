@@ -98,15 +98,20 @@ Napi::Value Mkfifo(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+// The AF_UNIX address of path (an ENAMETOOLONG from `syscall` when it does not fit sun_path).
+struct sockaddr_un UnixAddress(const Napi::Env &env, const std::string &path, const char *syscall) {
+  struct sockaddr_un sa = {};
+  sa.sun_family = AF_UNIX;
+  if (path.empty() || path.find('\0') != std::string::npos) throw Napi::TypeError::New(env, "path must be a non-empty string without NUL");
+  if (path.size() >= sizeof(sa.sun_path)) ThrowErrno(env, syscall, ENAMETOOLONG);
+  std::memcpy(sa.sun_path, path.data(), path.size());
+  return sa;
+}
+
 // listenUnix(path) -> fd: a blocking, close-on-exec AF_UNIX stream socket bound to path and listening.
 Napi::Value ListenUnix(const Napi::CallbackInfo &info) {
   if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(info.Env(), "path must be a string");
-  std::string path = info[0].As<Napi::String>().Utf8Value();
-  struct sockaddr_un sa = {};
-  sa.sun_family = AF_UNIX;
-  if (path.empty() || path.find('\0') != std::string::npos) throw Napi::TypeError::New(info.Env(), "path must be a non-empty string without NUL");
-  if (path.size() >= sizeof(sa.sun_path)) ThrowErrno(info.Env(), "bind", ENAMETOOLONG);
-  std::memcpy(sa.sun_path, path.data(), path.size());
+  struct sockaddr_un sa = UnixAddress(info.Env(), info[0].As<Napi::String>().Utf8Value(), "bind");
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) ThrowErrno(info.Env(), "socket", errno);
   if (bind(fd, reinterpret_cast<struct sockaddr *>(&sa), sizeof(sa)) < 0 || listen(fd, 4) < 0) {
@@ -336,11 +341,7 @@ Napi::Value SendFd(const Napi::CallbackInfo &info) {
   if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) throw Napi::TypeError::New(info.Env(), "path and payload must be strings");
   std::string path = info[0].As<Napi::String>().Utf8Value(), payload = info[1].As<Napi::String>().Utf8Value();
   int fd = IntArg(info, 2, "fd");
-  struct sockaddr_un sa = {};
-  sa.sun_family = AF_UNIX;
-  if (path.empty() || path.find('\0') != std::string::npos) throw Napi::TypeError::New(info.Env(), "path must be a non-empty string without NUL");
-  if (path.size() >= sizeof(sa.sun_path)) ThrowErrno(info.Env(), "connect", ENAMETOOLONG);
-  std::memcpy(sa.sun_path, path.data(), path.size());
+  struct sockaddr_un sa = UnixAddress(info.Env(), path, "connect");
   int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (s < 0) ThrowErrno(info.Env(), "socket", errno);
   if (connect(s, reinterpret_cast<struct sockaddr *>(&sa), sizeof(sa)) < 0) {

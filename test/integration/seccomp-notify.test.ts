@@ -4,6 +4,7 @@
 // records the state it got and answers every notification "success" without doing anything, so a
 // notified mkdir "succeeds" and no directory appears.
 import t from 'tap';
+import type { Test } from 'tap';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -76,6 +77,13 @@ if (haveRoot(t)) {
   writeFileSync(src, AGENT);
   execFileSync('cc', ['-O2', '-o', agentBin, src]);
 
+  /** The agent on sock, recording each state it gets at <prefix>.N; it is up when this resolves. */
+  async function startAgent(t: Test, sock: string, prefix: string): Promise<void> {
+    const agent = spawn(agentBin, [sock, prefix], { stdio: ['ignore', 'pipe', 'inherit'] });
+    t.teardown(() => agent.kill('SIGKILL'));
+    await new Promise<void>((res) => agent.stdout?.once('data', () => res()));
+  }
+
   const notifying = (listenerPath: string) => (c: Config) => {
     c.root.readonly = false;
     c.linux.seccomp = {
@@ -89,9 +97,7 @@ if (haveRoot(t)) {
   t.test('the agent gets the notify fd with the container process state, and decides mkdir', async (t) => {
     const sock = join(h.work, 'agent.sock');
     const stateFile = join(h.work, 'state-from-runtime.json');
-    const agent = spawn(agentBin, [sock, stateFile], { stdio: ['ignore', 'pipe', 'inherit'] });
-    t.teardown(() => agent.kill('SIGKILL'));
-    await new Promise<void>((res) => agent.stdout?.once('data', () => res()));
+    await startAgent(t, sock, stateFile);
 
     const b = await h.bundle('mkdir /tmp/x && echo "mkdir said ok"; test -d /tmp/x && echo "/tmp/x exists" || echo "no /tmp/x"', notifying(sock));
     t.equal(h.tsrc(['create', '--bundle', b.dir, b.id]).status, 0);
@@ -113,9 +119,7 @@ if (haveRoot(t)) {
   t.test('an exec\'d process gets its own connection and state; its mkdir is the agent\'s too', async (t) => {
     const sock = join(h.work, 'agent3.sock');
     const prefix = join(h.work, 'state3');
-    const agent = spawn(agentBin, [sock, prefix], { stdio: ['ignore', 'pipe', 'inherit'] });
-    t.teardown(() => agent.kill('SIGKILL'));
-    await new Promise<void>((res) => agent.stdout?.once('data', () => res()));
+    await startAgent(t, sock, prefix);
     const b = await h.bundle('sleep 1000', notifying(sock));
     t.equal(h.tsrc(['run', '--detach', '--bundle', b.dir, b.id]).status, 0);
     const r = h.tsrc(['exec', b.id, 'sh', '-c', 'mkdir /tmp/y && echo "mkdir said ok"; test -d /tmp/y && echo "/tmp/y exists" || echo "no /tmp/y"']);
@@ -132,9 +136,7 @@ if (haveRoot(t)) {
 
   t.test('run in the foreground: what the process sees', async (t) => {
     const sock = join(h.work, 'agent2.sock');
-    const agent = spawn(agentBin, [sock, join(h.work, 'state2.json')], { stdio: ['ignore', 'pipe', 'inherit'] });
-    t.teardown(() => agent.kill('SIGKILL'));
-    await new Promise<void>((res) => agent.stdout?.once('data', () => res()));
+    await startAgent(t, sock, join(h.work, 'state2.json'));
     const b = await h.bundle('mkdir /tmp/x && echo "mkdir said ok"; test -d /tmp/x && echo "/tmp/x exists" || echo "no /tmp/x"', notifying(sock));
     const r = h.tsrc(['run', '--bundle', b.dir, b.id]);
     t.equal(r.status, 0, r.stderr);
