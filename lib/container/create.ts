@@ -208,4 +208,3 @@ async function setUp(o: CreateOptions, spec: Spec, bundle: string, dir: string, 
   if (o.pidFile) writeFileAtomic(resolve(o.pidFile), String(init.pid), 0o644);
   return { dir, state, init, console };
 }
-

@@ -46,4 +46,3 @@ export function execPlan(process: Process, opts: ExecPlanOptions, warn: (m: stri
     detach: opts.detach,
   };
 }
-

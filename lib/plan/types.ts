@@ -164,7 +164,7 @@ export interface SeccompPlan {
   flags: number;
   /** In spec order, one per syscall name; rules whose action is the default are already dropped. */
   rules: SeccompRule[];
-  /** With SCMP_ACT_NOTIFY: the agent's socket the notify fd is sent to (by the runtime, not the C init); else null. */
+  /** With SCMP_ACT_NOTIFY: the agent's socket the notify fd is sent to (by the runtime, not the C init); absent without. */
   listenerPath?: string | null;
   /** The opaque metadata sent along (listenerMetadata); absent = none. */
   listenerMetadata?: string;

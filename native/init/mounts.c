@@ -79,22 +79,39 @@ static int mount_point_of(const char *dir, char *out, size_t size, uint64_t *id_
 	}
 }
 
-/* Whether mount `id` is shared: a "shared:N" optional field (before " - ") on its line of
- * /proc/self/mountinfo. Lines can be longer than the buffer (overlay options), so only text
- * at the start of a line is taken for an id; the fields checked come early in the line. */
-static bool mount_is_shared(uint64_t id)
+/* The next line of a /proc/self/mountinfo stream, or its first `size`-1 bytes when it is longer
+ * (overlay options can be): the rest of a long line is skipped, never taken for a line of its
+ * own. The fields read here (id, mount point, optional fields, fstype) come early in a line. */
+static bool mountinfo_next(FILE *f, char *line, size_t size)
+{
+	if (!fgets(line, (int)size, f))
+		return false;
+	if (!strchr(line, '\n')) {
+		int c;
+		while ((c = fgetc(f)) != EOF && c != '\n')
+			;
+	}
+	return true;
+}
+
+static FILE *mountinfo_open(void)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[4096];
-	bool at_start = true, shared = false;
-
 	if (!f)
 		die("rootfs", errno, "open /proc/self/mountinfo");
-	while (fgets(line, sizeof(line), f)) {
-		bool start = at_start;
+	return f;
+}
+
+/* Whether mount `id` is shared: a "shared:N" optional field (before " - ") on its line. */
+static bool mount_is_shared(uint64_t id)
+{
+	FILE *f = mountinfo_open();
+	char line[4096];
+	bool shared = false;
+
+	while (mountinfo_next(f, line, sizeof(line))) {
 		char *end;
-		at_start = strchr(line, '\n') != NULL;
-		if (!start || strtoull(line, &end, 10) != id || *end != ' ')
+		if (strtoull(line, &end, 10) != id || *end != ' ')
 			continue;
 		char *sep = strstr(line, " - "), *field = strstr(line, " shared:");
 		shared = field && (!sep || field < sep);
@@ -252,12 +269,10 @@ static void hide_host_proc_sys(const struct plan *p)
 {
 	char points[64][PATH_MAX / 4];
 	int n = 0;
-	FILE *f = fopen("/proc/self/mountinfo", "re");
+	FILE *f = mountinfo_open();
 	char line[8192];
 
-	if (!f)
-		die("rootfs", errno, "open /proc/self/mountinfo");
-	while (n < 64 && fgets(line, sizeof(line), f)) {
+	while (n < 64 && mountinfo_next(f, line, sizeof(line))) {
 		char point[PATH_MAX], fstype[64];
 		const char *sep = strstr(line, " - ");
 		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", point) != 1 || sscanf(sep + 3, "%63s", fstype) != 1)
