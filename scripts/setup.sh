@@ -11,7 +11,7 @@ fi
 
 PACKAGES=(cmake g++ make pkg-config libseccomp-dev libcap-dev busybox-static musl-tools
           runc crun containerd docker.io podman conmon qemu-system-x86 jq iproute2 procps time dbus-daemon
-          containernetworking-plugins apparmor)
+          containernetworking-plugins apparmor selinux-policy-default)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

@@ -100,7 +100,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'cap', alias: 'c', type: 'array', describe: 'add a capability (repeatable)' },
       { name: 'no-new-privs', type: 'boolean', default: false, describe: 'set no_new_privs' },
       { name: 'apparmor', type: 'string', describe: 'AppArmor profile for the process (the host must have AppArmor)' },
-      { name: 'process-label', type: 'string', describe: 'SELinux label (no SELinux support: must be empty)' },
+      { name: 'process-label', type: 'string', describe: 'SELinux label for the process (the host must have SELinux)' },
       { name: 'ignore-paused', type: 'boolean', default: false, describe: 'allow exec in a paused container' },
       { name: 'cgroup', type: 'string', describe: 'sub-cgroup to run the process in' },
     ],

@@ -25,7 +25,6 @@ interface Args extends GlobalArgs {
 }
 
 export default async function exec(a: Args): Promise<number> {
-  if (a['process-label']) throw new TsrcError('--process-label: SELinux is not available on this host');
   if (a.cgroup) throw new TsrcError('--cgroup: running an exec in a sub-cgroup is not supported yet');
   const c = await openContainer(a.root, a['container-id'], { cgroup: true });
   return execInContainer(c, {
@@ -43,6 +42,7 @@ export default async function exec(a: Args): Promise<number> {
     pidFile: a['pid-file'],
     preserveFds: a['preserve-fds'],
     apparmor: a.apparmor,
+    processLabel: a['process-label'],
     ignorePaused: a['ignore-paused'],
   });
 }

@@ -23,7 +23,7 @@ export function features(): Record<string, unknown> {
       cgroup: { v1: true, v2: true, systemd: true, systemdUser: false, rdma: true },
       seccomp: { enabled: true, ...SECCOMP_FEATURES, supportedFlags: SECCOMP_FEATURES.knownFlags.filter((f) => !f.endsWith('WAIT_KILLABLE_RECV')) },
       apparmor: { enabled: true },
-      selinux: { enabled: false },
+      selinux: { enabled: true },
       intelRdt: { enabled: false },
       mountExtensions: { idmap: { enabled: false } },
     },

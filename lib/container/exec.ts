@@ -29,6 +29,8 @@ export interface ExecOptions {
   ignorePaused: boolean;
   /** --apparmor: the profile to run the process under (runc: it overrides the process's). */
   apparmor?: string;
+  /** --process-label: the SELinux context to run the process in (runc: it overrides the process's). */
+  processLabel?: string;
 }
 
 /** The config.json create saved next to the state: exec uses its process and seccomp. */
@@ -81,6 +83,7 @@ export async function execInContainer(c: Container, o: ExecOptions): Promise<num
     process = processFromArgs(spec.process, o);
   }
   if (o.apparmor) process = { ...process, apparmorProfile: o.apparmor };
+  if (o.processLabel) process = { ...process, selinuxLabel: o.processLabel };
   const { checkProcess } = await import('../spec/semantic.js');
   for (const w of checkProcess(process, o.processFile ?? 'process', spec)) log.warn(w);
 

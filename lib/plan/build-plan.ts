@@ -73,16 +73,16 @@ function sourceIsFile(source: string): boolean {
 }
 
 /** A cgroup mount: cgroup2 on v2; on v1 a tmpfs holding one mount per hierarchy, as runc lays it out. */
-function cgroupMountSteps(m: Mount, flags: number, cgroupns: boolean, cg: CgroupView | undefined): MountStep[] {
+function cgroupMountSteps(m: Mount, flags: number, cgroupns: boolean, cg: CgroupView | undefined, label: string): MountStep[] {
   const ro = flags & MS.RDONLY;
-  const base = { data: '', remountFlags: 0, propagation: 0, destIsFile: false, destNoSymlinks: false };
+  const base = { data: '', remountFlags: 0, propagation: 0, destIsFile: false, destNoSymlinks: false, label: '' };
   if (!cg || cg.mode === 'v2') {
     const host = cg?.paths[''];
     if (cgroupns || !host) return [{ ...base, source: 'cgroup', destination: m.destination, fstype: 'cgroup2', flags }];
     return [{ ...base, source: host, destination: m.destination, fstype: '', flags: MS.BIND | MS.REC, remountFlags: ro ? MS.BIND | MS.REMOUNT | flags : 0 }];
   }
   const steps: MountStep[] = [
-    { ...base, source: 'tmpfs', destination: m.destination, fstype: 'tmpfs', flags: flags & ~MS.RDONLY, data: 'mode=755' },
+    { ...base, source: 'tmpfs', destination: m.destination, fstype: 'tmpfs', flags: flags & ~MS.RDONLY, data: withMountLabel('mode=755', label) },
   ];
   const seen = new Set<string>();
   for (const [controller, hostPath] of Object.entries(cg.paths)) {
@@ -100,13 +100,25 @@ function cgroupMountSteps(m: Mount, flags: number, cgroupns: boolean, cg: Cgroup
   return steps;
 }
 
+/**
+ * linux.mountLabel as runc applies it: a context= option on each filesystem mount but procfs and
+ * sysfs (whose labels the policy fixes) and mqueue (one superblock per IPC namespace, already
+ * set up: relabelled after mounting instead); bind mounts keep their source's labels.
+ */
+function withMountLabel(data: string, label: string): string {
+  if (!label) return data;
+  const context = `context="${label}"`;
+  return data ? `${data},${context}` : context;
+}
+
 export function mountSteps(spec: Spec, ctx: PlanContext, cgroupns: boolean): MountStep[] {
   const steps: MountStep[] = [];
+  const label = spec.linux?.mountLabel ?? '';
   for (const [i, m] of (spec.mounts ?? []).entries()) {
     const opts = parseMountOptions(m.options);
     for (const u of opts.unsupported) ctx.warn(`mounts[${i}] (${m.destination}): option "${u}" is not supported yet and was ignored`);
     if (m.type === 'cgroup' || m.type === 'cgroup2') {
-      steps.push(...cgroupMountSteps(m, opts.flags, cgroupns, ctx.cgroup));
+      steps.push(...cgroupMountSteps(m, opts.flags, cgroupns, ctx.cgroup, label));
       continue;
     }
     if (isBind(m)) {
@@ -122,19 +134,22 @@ export function mountSteps(spec: Spec, ctx: PlanContext, cgroupns: boolean): Mou
         propagation: opts.propagation,
         destIsFile: sourceIsFile(source),
         destNoSymlinks: false,
+        label: '',
       });
       continue;
     }
+    const procOrSys = m.type === 'proc' || m.type === 'sysfs';
     steps.push({
       source: m.source ?? m.type ?? 'none',
       destination: m.destination,
       fstype: m.type ?? '',
       flags: opts.flags & ~(MS.BIND | MS.REC),
-      data: opts.data,
+      data: procOrSys || m.type === 'mqueue' ? opts.data : withMountLabel(opts.data, label),
       remountFlags: 0,
       propagation: opts.propagation,
       destIsFile: false,
-      destNoSymlinks: m.type === 'proc' || m.type === 'sysfs',
+      destNoSymlinks: procOrSys,
+      label: m.type === 'mqueue' ? label : '',
     });
   }
   return steps;
@@ -188,6 +203,8 @@ export function processPlan(spec: Spec, ctx: PlanContext): ProcessPlan {
     homeFromPasswd: !(p.env ?? []).some((kv) => kv.startsWith('HOME=') && kv.length > 5),
     // Only where the host has AppArmor: lsm.ts refused it otherwise.
     ...(p.apparmorProfile ? { apparmorProfile: p.apparmorProfile } : {}),
+    // Only where the host has SELinux and its policy knows the label: lsm.ts refused it otherwise.
+    ...(p.selinuxLabel ? { selinuxLabel: p.selinuxLabel } : {}),
     consoleSize: p.consoleSize ? { height: p.consoleSize.height, width: p.consoleSize.width } : null,
   };
 }
@@ -223,6 +240,7 @@ export function buildPlan(spec: Spec, ctx: PlanContext): Plan {
     devices: devSetup ? deviceSteps(linux.devices, userns) : deviceSteps(linux.devices, userns).filter((d) => (linux.devices ?? []).some((c) => c.path === d.path)),
     symlinks: devSetup ? [...DEFAULT_SYMLINKS] : [],
     maskedPaths: linux.maskedPaths ?? [],
+    maskedTmpfsData: withMountLabel('', linux.mountLabel ?? ''),
     readonlyPaths: linux.readonlyPaths ?? [],
     hostname: spec.hostname ?? null,
     domainname: spec.domainname ?? null,

@@ -51,6 +51,11 @@ export interface MountStep {
    * elsewhere, unmasked).
    */
   destNoSymlinks: boolean;
+  /**
+   * SELinux label set on the new mount's root after mounting (security.selinux), for a
+   * filesystem whose superblock cannot take a context= option (mqueue); "" = none.
+   */
+  label: string;
 }
 
 export interface DeviceStep {
@@ -125,6 +130,8 @@ export interface ProcessPlan {
   homeFromPasswd: boolean;
   /** AppArmor profile to run the program under (written to attr/exec before execve); absent or "" = none. */
   apparmorProfile?: string;
+  /** SELinux context to run the program in (attr/exec before execve) and to label its session keyring with (attr/keycreate); absent or "" = none. */
+  selinuxLabel?: string;
   /** TIOCSWINSZ of the new pty (process.consoleSize); absent or null = the kernel's 0x0. */
   consoleSize?: ConsoleSize | null;
 }
@@ -201,6 +208,8 @@ export interface Plan {
   devices: DeviceStep[];
   symlinks: SymlinkStep[];
   maskedPaths: string[];
+  /** Data of the read-only tmpfs that covers each masked directory (the mount label's context=); "" = none. */
+  maskedTmpfsData: string;
   readonlyPaths: string[];
 
   /** null = do not set. */

@@ -49,6 +49,7 @@ export const Rec = {
   CGROUP_TASKS: 22,
   CGROUP_INTO: 23,
   SECCOMP_SOCKET: 24,
+  MASKED_TMPFS_DATA: 25,
   ARG: 32,
   ENV: 33,
   CWD: 34,
@@ -61,6 +62,7 @@ export const Rec = {
   PROCESS_FLAGS: 41,
   CONSOLE_SIZE: 42,
   APPARMOR_PROFILE: 43,
+  SELINUX_LABEL: 44,
   ENTER_PID: 64,
   ENTER_NS: 65,
   ENTER_PATH: 66,
@@ -269,6 +271,7 @@ export function encodePlanPayload(plan: Plan): Buffer {
       w.u32(m.propagation, `${mf}.propagation`);
       w.bool(m.destIsFile, `${mf}.destIsFile`);
       w.bool(m.destNoSymlinks, `${mf}.destNoSymlinks`);
+      w.str(m.label, `${mf}.label`);
     }),
   );
   plan.devices.forEach((d, i) =>
@@ -291,6 +294,7 @@ export function encodePlanPayload(plan: Plan): Buffer {
     }),
   );
   plan.maskedPaths.forEach((s, i) => w.record(Rec.MASKED, () => w.str(s, `${f}.maskedPaths[${i}]`)));
+  if (plan.maskedTmpfsData) w.record(Rec.MASKED_TMPFS_DATA, () => w.str(plan.maskedTmpfsData, `${f}.maskedTmpfsData`));
   plan.readonlyPaths.forEach((s, i) => w.record(Rec.READONLY, () => w.str(s, `${f}.readonlyPaths[${i}]`)));
   if (plan.hostname !== null) w.record(Rec.HOSTNAME, () => w.str(plan.hostname as string, `${f}.hostname`));
   if (plan.domainname !== null) w.record(Rec.DOMAINNAME, () => w.str(plan.domainname as string, `${f}.domainname`));
@@ -396,6 +400,7 @@ function processRecords(w: Writer, p: ProcessPlan, pf: string): void {
       w.u32(size.width, `${pf}.consoleSize.width`);
     });
   if (p.apparmorProfile) w.record(Rec.APPARMOR_PROFILE, () => w.str(p.apparmorProfile as string, `${pf}.apparmorProfile`));
+  if (p.selinuxLabel) w.record(Rec.SELINUX_LABEL, () => w.str(p.selinuxLabel as string, `${pf}.selinuxLabel`));
 }
 
 /** A complete PLAN frame. Throws PlanEncodeError naming the field of a value it cannot encode. */

@@ -31,6 +31,10 @@ int read_full(int fd, void *buf, size_t len);
 /* "/proc/self/fd/N" for handing an fd to path-only syscalls (mount(2)); buf must hold 32 bytes. */
 const char *fd_path(int fd, char buf[32]);
 
+/* Write value, whole, to the LSM attribute file path (/proc/thread-self/attr/...): the kernel
+ * takes an attribute in one write. 0, or -1 with errno set. */
+int attr_write(const char *path, const char *value);
+
 /* Close fd if >= 0, keeping errno. */
 void close_quiet(int fd);
 

@@ -96,6 +96,10 @@ static void dump_process(const struct process_plan *pp)
 		printf(",\"apparmorProfile\":");
 		jstr(pp->apparmor_profile);
 	}
+	if (pp->selinux_label) {
+		printf(",\"selinuxLabel\":");
+		jstr(pp->selinux_label);
+	}
 	if (pp->has_console_size)
 		printf(",\"consoleSize\":{\"height\":%u,\"width\":%u}}", pp->console_height, pp->console_width);
 	else
@@ -178,6 +182,8 @@ static void dump_plan(const struct plan *p)
 		jbool("destIsFile", m->dest_is_file);
 		putchar(',');
 		jbool("destNoSymlinks", m->dest_no_symlinks);
+		printf(",\"label\":");
+		jstr(m->label);
 		putchar('}');
 	}
 	printf("],\"devices\":[");
@@ -200,6 +206,8 @@ static void dump_plan(const struct plan *p)
 	}
 	printf("],\"maskedPaths\":");
 	jstrs(&p->masked);
+	printf(",\"maskedTmpfsData\":");
+	jstr(p->masked_tmpfs_data ? p->masked_tmpfs_data : "");
 	printf(",\"readonlyPaths\":");
 	jstrs(&p->readonly);
 	printf(",\"hostname\":");

@@ -267,14 +267,17 @@ static void apparmor_apply(const struct process_plan *pp)
 	int n = snprintf(buf, sizeof(buf), "exec %s", pp->apparmor_profile);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		die("apparmor", ENAMETOOLONG, "profile name %s", pp->apparmor_profile);
-	int fd = open("/proc/self/attr/apparmor/exec", O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		fd = open("/proc/self/attr/exec", O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		die("apparmor", errno, "open the AppArmor exec attribute");
-	if (write(fd, buf, (size_t)n) != n)
+	if (attr_write("/proc/thread-self/attr/apparmor/exec", buf) < 0 &&
+	    (errno != ENOENT || attr_write("/proc/thread-self/attr/exec", buf) < 0))
 		die("apparmor", errno, "apply AppArmor profile %s", pp->apparmor_profile);
-	close(fd);
+}
+
+/* process.selinuxLabel, as runc applies it: the context written to the exec attribute, so the
+ * kernel switches to it at the execve of the container's program. */
+static void selinux_apply(const struct process_plan *pp)
+{
+	if (pp->selinux_label && attr_write("/proc/thread-self/attr/exec", pp->selinux_label) < 0)
+		die("selinux", errno, "set the SELinux exec label %s", pp->selinux_label);
 }
 
 /* The process's environment, from exec_prepare (HOME added there, while still root). */
@@ -295,6 +298,7 @@ char *exec_prepare(const struct plan *p, int report_fd, int fallback_umask, void
 
 	exec_env = home_env(&p->process);
 	apparmor_apply(&p->process);
+	selinux_apply(&p->process);
 	fds_mark_cloexec(p);
 	rlimits_apply(&p->process);
 	if (seccomp_load_early(&p->process)) {

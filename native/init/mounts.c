@@ -16,6 +16,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #ifndef MS_NOSYMFOLLOW
@@ -163,7 +164,7 @@ static void mount_one(const struct mount_step *m, int rootfd)
 		  m->data[0] ? m->data : NULL) < 0)
 		die("mount", errno, "mount %s to %s", what, m->destination);
 	close(fd);
-	if (!m->remount_flags && !m->propagation)
+	if (!m->remount_flags && !m->propagation && !m->label[0])
 		return;
 
 	/* Reopen: the fd above names the mount point underneath, not the new mount. */
@@ -174,6 +175,9 @@ static void mount_one(const struct mount_step *m, int rootfd)
 		die("mount", errno, "remount %s with flags 0x%x", m->destination, m->remount_flags);
 	if (m->propagation && mount(NULL, fd_path(fd, path), NULL, m->propagation, NULL) < 0)
 		die("mount", errno, "set propagation 0x%x on %s", m->propagation, m->destination);
+	/* setxattr follows the fd's magic link to the new mount's root. */
+	if (m->label[0] && setxattr(fd_path(fd, path), "security.selinux", m->label, strlen(m->label), 0) < 0)
+		die("mount", errno, "set the SELinux label %s on %s", m->label, m->destination);
 	close(fd);
 }
 
@@ -200,7 +204,7 @@ void masked_paths_apply(const struct plan *p, int rootfd)
 		if (fstat(fd, &st) < 0)
 			die("maskedPaths", errno, "stat %s", path);
 		if (S_ISDIR(st.st_mode)) {
-			if (mount("tmpfs", fd_path(fd, dst), "tmpfs", MS_RDONLY, NULL) < 0)
+			if (mount("tmpfs", fd_path(fd, dst), "tmpfs", MS_RDONLY, p->masked_tmpfs_data) < 0)
 				die("maskedPaths", errno, "mount a read-only tmpfs on %s", path);
 		} else {
 			if (null_fd < 0) {

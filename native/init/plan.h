@@ -24,6 +24,7 @@ struct mount_step {
 	uint32_t flags, remount_flags, propagation;
 	bool dest_is_file;
 	bool dest_no_symlinks; /* no component of the destination may be a symlink (/proc, /sys) */
+	const char *label;     /* SELinux label for the new mount's root ("" = none) */
 };
 
 struct device_step {
@@ -95,6 +96,7 @@ struct process_plan {
 	/* process.env has no HOME: set it from /etc/passwd (home.c), as runc does. */
 	bool home_from_passwd;
 	const char *apparmor_profile; /* NULL = none */
+	const char *selinux_label;    /* NULL = none: exec and keyring creation context */
 	bool has_console_size;
 	uint32_t console_height, console_width;
 };
@@ -120,6 +122,7 @@ struct plan {
 	struct symlink_step *symlinks;
 	uint32_t n_symlinks;
 	struct str_list masked, readonly;
+	const char *masked_tmpfs_data; /* NULL = none: data of the tmpfs over masked directories */
 
 	const char *hostname, *domainname; /* NULL = do not set */
 	struct kv *sysctls;

@@ -26,10 +26,17 @@ void session_apply(const struct plan *p)
 		die("setsid", errno, "create a new session");
 	if (p->no_new_keyring)
 		return;
+	/* Under SELinux the keyring gets the process's label, as runc creates it (and the label is
+	 * not left set for keys made later). */
+	const char *label = p->process.selinux_label;
+	if (label && attr_write("/proc/thread-self/attr/keycreate", label) < 0)
+		die("keyring", errno, "set the SELinux key creation label %s", label);
 	/* A fresh anonymous session keyring, so the container cannot read the host's keys. Kernels
 	 * built without keys (or a seccomp that refuses keyctl) answer ENOSYS: nothing to isolate. */
 	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
 		die("keyring", errno, "join a new session keyring");
+	if (label && attr_write("/proc/thread-self/attr/keycreate", "") < 0)
+		die("keyring", errno, "reset the SELinux key creation label");
 }
 
 void oom_score_adj_apply(const struct process_plan *pp, int procfd)

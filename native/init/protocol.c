@@ -294,6 +294,7 @@ static const struct tag_info TAGS[256] = {
 	[R_CGROUP_TASKS] = { "CGROUP_TASKS", IN_PROC, true, 0 },
 	[R_CGROUP_INTO] = { "CGROUP_INTO", IN_PROC, false, 0 },
 	[R_SECCOMP_SOCKET] = { "SECCOMP_SOCKET", IN_PROC, false, 0 },
+	[R_MASKED_TMPFS_DATA] = { "MASKED_TMPFS_DATA", IN_PLAN, false, 0 },
 	[R_ARG] = { "ARG", IN_ALL, true, IN_ALL },
 	[R_ENV] = { "ENV", IN_ALL, true, 0 },
 	[R_CWD] = { "CWD", IN_ALL, false, IN_ALL },
@@ -306,6 +307,7 @@ static const struct tag_info TAGS[256] = {
 	[R_PROCESS_FLAGS] = { "PROCESS_FLAGS", IN_PROC, false, IN_PROC },
 	[R_CONSOLE_SIZE] = { "CONSOLE_SIZE", IN_PROC, false, 0 },
 	[R_APPARMOR_PROFILE] = { "APPARMOR_PROFILE", IN_PROC, false, 0 },
+	[R_SELINUX_LABEL] = { "SELINUX_LABEL", IN_PROC, false, 0 },
 	[R_ENTER_PID] = { "ENTER_PID", IN_ENTER, false, IN_ENTER },
 	[R_ENTER_NS] = { "ENTER_NS", IN_ENTER, false, IN_ENTER },
 	[R_ENTER_PATH] = { "ENTER_PATH", IN_ENTER, false, IN_ENTER },
@@ -481,7 +483,7 @@ static const char *decode(const uint8_t *buf, size_t len, uint8_t scope, struct 
 			ok = get_str(&c, &m->source) && get_str(&c, &m->destination) && get_str(&c, &m->fstype) &&
 			     get_u32(&c, &m->flags) && get_str(&c, &m->data) && get_u32(&c, &m->remount_flags) &&
 			     get_u32(&c, &m->propagation) && get_bool(&c, &m->dest_is_file) &&
-			     get_bool(&c, &m->dest_no_symlinks);
+			     get_bool(&c, &m->dest_no_symlinks) && get_str(&c, &m->label);
 			break;
 		}
 		case R_DEVICE: {
@@ -498,6 +500,9 @@ static const char *decode(const uint8_t *buf, size_t len, uint8_t scope, struct 
 		}
 		case R_MASKED:
 			ok = get_str(&c, &out->masked.v[idx = out->masked.n++]);
+			break;
+		case R_MASKED_TMPFS_DATA:
+			ok = get_str(&c, &out->masked_tmpfs_data) && *out->masked_tmpfs_data;
 			break;
 		case R_READONLY:
 			ok = get_str(&c, &out->readonly.v[idx = out->readonly.n++]);
@@ -567,6 +572,9 @@ static const char *decode(const uint8_t *buf, size_t len, uint8_t scope, struct 
 			break;
 		case R_APPARMOR_PROFILE:
 			ok = get_str(&c, &pp->apparmor_profile) && *pp->apparmor_profile;
+			break;
+		case R_SELINUX_LABEL:
+			ok = get_str(&c, &pp->selinux_label) && *pp->selinux_label;
 			break;
 		case R_CONSOLE_SIZE:
 			pp->has_console_size = true;

@@ -81,6 +81,21 @@ const char *fd_path(int fd, char buf[32])
 	return buf;
 }
 
+int attr_write(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	size_t n = strlen(value);
+	ssize_t w = write(fd, value, n);
+	int saved = errno;
+	close(fd);
+	if (w == (ssize_t)n)
+		return 0;
+	errno = w < 0 ? saved : EIO;
+	return -1;
+}
+
 void close_quiet(int fd)
 {
 	int saved = errno;

@@ -48,7 +48,7 @@ const S_IFCHR = 0o020000;
 export const DEFAULT_CAPS = (1n << 5n) | (1n << 10n) | (1n << 29n);
 
 function mnt(destination: string, fstype: string, flags: number, data = '', source = fstype): MountStep {
-  return { source, destination, fstype, flags, data, remountFlags: 0, propagation: 0, destIsFile: false, destNoSymlinks: false };
+  return { source, destination, fstype, flags, data, remountFlags: 0, propagation: 0, destIsFile: false, destNoSymlinks: false, label: '' };
 }
 
 export interface PlanOptions {
@@ -99,6 +99,7 @@ export function makePlan(o: PlanOptions): Plan {
       { target: '/proc/self/fd/2', linkpath: '/dev/stderr' },
       { target: 'pts/ptmx', linkpath: '/dev/ptmx' },
     ],
+    maskedTmpfsData: '',
     maskedPaths: ['/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware'],
     readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
     hostname: 'tsrc-test',

@@ -113,7 +113,7 @@ t.test('a full plan', async (t) => {
   t.equal(plan.rootfs, join(bundle, 'rootfs'));
   t.equal(plan.hostname, 'box');
   t.equal(plan.mounts[0].fstype, 'proc');
-  t.same(plan.mounts[1], { source: join(bundle, 'data'), destination: '/data', fstype: '', flags: MS.BIND | MS.REC, data: '', remountFlags: MS.BIND | MS.REMOUNT | MS.RDONLY, propagation: MS.PRIVATE | MS.REC, destIsFile: false, destNoSymlinks: false });
+  t.same(plan.mounts[1], { source: join(bundle, 'data'), destination: '/data', fstype: '', flags: MS.BIND | MS.REC, data: '', remountFlags: MS.BIND | MS.REMOUNT | MS.RDONLY, propagation: MS.PRIVATE | MS.REC, destIsFile: false, destNoSymlinks: false, label: '' });
   t.equal(plan.mounts[2].destIsFile, true, 'file bind source makes a file target');
   t.equal(plan.mounts[2].remountFlags, 0);
   t.equal(plan.process.umask, 0o022, 'runc default umask');
@@ -148,6 +148,41 @@ t.test('cgroup mounts: cgroup2 on v2, per-hierarchy on v1', async (t) => {
   ]);
   const noNs = buildPlan(spec({ mounts: [m] }), ctx({ cgroup: { mode: 'v1', paths: { memory: '/sys/fs/cgroup/memory/tsrc/x' } } }));
   t.equal(noNs.mounts[1].source, '/sys/fs/cgroup/memory/tsrc/x', 'without a cgroup namespace the container cgroup is bind-mounted');
+});
+
+t.test('linux.mountLabel: context= where runc puts it, a relabel for mqueue, none for binds, proc, sysfs', async (t) => {
+  const L = 'system_u:object_r:container_file_t:s0:c1,c2';
+  const plan = buildPlan(
+    spec({
+      mounts: [
+        { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['mode=755'] },
+        { destination: '/tmp', type: 'tmpfs', source: 'tmpfs' },
+        { destination: '/proc', type: 'proc', source: 'proc' },
+        { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['ro'] },
+        { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue' },
+        { destination: '/data', type: 'bind', source: 'data', options: ['rbind'] },
+        { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup' },
+      ],
+      process: { user: { uid: 0, gid: 0 }, args: ['sh'], cwd: '/', selinuxLabel: 'system_u:system_r:container_t:s0:c1,c2' },
+      linux: { namespaces: [{ type: 'mount' }], mountLabel: L },
+    }),
+    ctx({ cgroup: { mode: 'v1', paths: { memory: '/sys/fs/cgroup/memory/tsrc/x' } } }),
+  );
+  t.same(plan.mounts.map((m) => [m.destination, m.data, m.label]), [
+    ['/dev', `mode=755,context="${L}"`, ''],
+    ['/tmp', `context="${L}"`, ''],
+    ['/proc', '', ''],
+    ['/sys', '', ''],
+    ['/dev/mqueue', '', L],
+    ['/data', '', ''],
+    ['/sys/fs/cgroup', `mode=755,context="${L}"`, ''],
+    ['/sys/fs/cgroup/memory', '', ''],
+  ]);
+  t.equal(plan.maskedTmpfsData, `context="${L}"`, 'masked directories get a labelled tmpfs');
+  t.equal(plan.process.selinuxLabel, 'system_u:system_r:container_t:s0:c1,c2');
+  const none = buildPlan(spec(), ctx());
+  t.equal(none.maskedTmpfsData, '');
+  t.notOk('selinuxLabel' in none.process, 'no label, no record');
 });
 
 t.test('errors', async (t) => {

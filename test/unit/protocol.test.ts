@@ -24,6 +24,7 @@ import { initBinaryPath } from '../../lib/sys/paths.js';
 import { makePlan } from '../helpers/rootfs.js';
 
 const RLIM_INFINITY = 0xffffffffffffffffn;
+const MOUNT_LABEL = 'system_u:object_r:container_file_t:s0:c1,c2';
 
 function richPlan(): Plan {
   const p = makePlan({ rootfs: '/var/lib/tsrc/ümlaut "root"', execFifo: '/run/tsrc/x/exec.fifo', args: ['sh', '-c', 'echo "hi"\n\ttab'], userns: 100000 });
@@ -35,7 +36,8 @@ function richPlan(): Plan {
   p.rootfsPropagation = 0x100000 | 0x4000;
   p.rootReadonly = true;
   p.noPivot = true;
-  p.mounts.push({ source: '/host/data', destination: '/data/file', fstype: '', flags: 0x1000 | 0x4000, data: 'x=1,y', remountFlags: 0x1000 | 0x20 | 0x1, propagation: 0x80000, destIsFile: true, destNoSymlinks: true });
+  p.mounts.push({ source: '/host/data', destination: '/data/file', fstype: '', flags: 0x1000 | 0x4000, data: 'x=1,y', remountFlags: 0x1000 | 0x20 | 0x1, propagation: 0x80000, destIsFile: true, destNoSymlinks: true, label: MOUNT_LABEL });
+  p.maskedTmpfsData = `context="${MOUNT_LABEL}"`;
   p.devices.push({ path: '/dev/fuse', type: 0o020000, major: 10, minor: 229, mode: 0o600, uid: 1000, gid: 4294967294, bind: false });
   p.domainname = 'example.org';
   p.hostname = '';
@@ -58,6 +60,8 @@ function richPlan(): Plan {
   p.process.oomScoreAdj = -999;
   p.process.terminal = true;
   p.process.consoleSize = { height: 24, width: 65535 };
+  p.process.apparmorProfile = 'tsrc-test-profile';
+  p.process.selinuxLabel = 'system_u:system_r:container_t:s0:c1,c2';
   p.consoleSocket = '/run/tsrc/pty 1/console.sock';
   p.seccompSocket = '/run/tsrc/x/seccomp.sock';
   p.seccomp = {
@@ -241,7 +245,7 @@ t.test('the decoder rejects malformed input', async (t) => {
   const bool = payload();
   const mounts = records(bool).filter((x) => x.tag === Rec.MOUNT);
   const lastMount = mounts.at(-1) as RecordPos;
-  bool[lastMount.at + 6 + lastMount.len - 1] = 2; // destNoSymlinks
+  bool[lastMount.at + 6 + lastMount.len - 1 - (4 + MOUNT_LABEL.length + 1)] = 2; // destNoSymlinks, before the label
   expectRejected(t, withPayload(bool), new RegExp(`record MOUNT #${mounts.length - 1}: malformed`), 'boolean out of range');
 
   const oom = payload();

@@ -12,6 +12,7 @@
 #     --cgroup PATH   run the command in this cgroup (default /), e.g. /ci.slice/job.scope
 #     --env K=V       set a variable for the command (repeatable); otherwise it gets only PATH,
 #                     HOME, LANG and TERM, so a run does not depend on the caller's environment
+#     --append ARGS   more kernel command line (repeatable), e.g. "security=selinux selinux=1"
 #     -v              show the guest's kernel console and the boot time
 #
 # Exit status: the command's; 124 on timeout; 125 if the VM did not boot (console tail printed).
@@ -22,7 +23,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${V2VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tsrc-v2vm}
-TIMEOUT=900 WORKDIR=$PWD CGROUP=/ VERBOSE=0 PREPARE=0 ENVS=()
+TIMEOUT=900 WORKDIR=$PWD CGROUP=/ VERBOSE=0 PREPARE=0 ENVS=() EXTRA=()
 
 die() { echo "run-in-v2vm: $*" >&2; exit 125; }
 RUN='' TMPD='' QPID='' READERS=()
@@ -43,6 +44,7 @@ while [ $# -gt 0 ]; do
     --workdir) WORKDIR=$2; shift 2 ;;
     --cgroup) CGROUP=$2; shift 2 ;;
     --env) ENVS+=("$2"); shift 2 ;;
+    --append) EXTRA+=("$2"); shift 2 ;;
     -v) VERBOSE=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
     --) shift; break ;;
@@ -53,6 +55,10 @@ done
 # The path is written into a shell file the guest sources: allow only plain cgroup names.
 [[ "$CGROUP" =~ ^/[A-Za-z0-9._@:/-]*$ ]] || die "--cgroup must be an absolute path of plain names, not '$CGROUP'"
 [[ "$TIMEOUT" =~ ^[0-9]+$ ]] || die "--timeout takes whole seconds, not '$TIMEOUT'"
+# Kernel parameters only: the guest's init reads its settings from the command line too.
+for a in "${EXTRA[@]+"${EXTRA[@]}"}"; do
+  [[ "$a" =~ ^[A-Za-z0-9._=,:\ -]*$ ]] && [[ ! "$a" =~ (^|\ )v2vm\. ]] || die "--append takes plain kernel parameters, not '$a'"
+done
 
 # ---- host packages
 SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
@@ -166,6 +172,7 @@ CPUS=$(nproc); [ "$CPUS" -le 4 ] || CPUS=4
 APPEND="console=ttyS0 panic=-1 reboot=t rdinit=/init v2vm.run=$RUN cgroup_no_v1=all mitigations=off"
 APPEND+=" random.trust_cpu=on 8250.nr_uarts=1 i8042.noaux i8042.nokbd i8042.nopnp"
 [ "$VERBOSE" = 1 ] || APPEND+=" quiet"
+for a in "${EXTRA[@]+"${EXTRA[@]}"}"; do APPEND+=" $a"; done
 # microvm (no PCI, no firmware tables to walk) boots fastest, but has no HPET or PM timer: under
 # emulation the kernel's TSC calibration against the PIT can then hang or go wrong. Handing it the
 # host's TSC frequency avoids that; without one, q35 has an HPET to calibrate against.
