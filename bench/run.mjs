@@ -33,6 +33,8 @@ const USAGE = `usage: node bench/run.mjs [options]     (as root)
   --full              also measure list/state with 1000 containers present (slow)
   --runtimes LIST     comma-separated subset of tsrc,runc,crun (default: all three)
   --tsrc PATH         tsrc command (default: <repo>/build/tsrc, what callers are given)
+  --compare NAME=PATH one more runtime column: another tsrc build (e.g. before a change), measured
+                      in the same interleaved run (repeatable)
   --no-containerd     skip the \`ctr run --rm\` section
   --out FILE          markdown output (default: bench/results.md; raw samples go to FILE minus .md + .json)
   --update-readme     also replace the results section of bench/README.md
@@ -50,6 +52,7 @@ function options(argv) {
         full: { type: 'boolean', default: false },
         runtimes: { type: 'string', default: KNOWN.join(',') },
         tsrc: { type: 'string', default: join(REPO, 'build', 'tsrc') },
+        compare: { type: 'string', multiple: true, default: [] },
         'no-containerd': { type: 'boolean', default: false },
         out: { type: 'string', default: join(HERE, 'results.md') },
         'update-readme': { type: 'boolean', default: false },
@@ -66,6 +69,14 @@ function options(argv) {
   const names = values.runtimes.split(',').map((s) => s.trim()).filter(Boolean);
   const bad = names.filter((n) => !KNOWN.includes(n));
   if (bad.length || names.length === 0) fatal(`--runtimes: unknown runtime ${bad.join(',') || '(none given)'}; choose from ${KNOWN.join(',')}`);
+  // Extra builds: measured like the others, after them in column order (tsrc/NAME is then the
+  // ratio of this build to that one).
+  const compare = new Map();
+  for (const c of values.compare) {
+    const m = /^([a-z][a-z0-9._-]*)=(.+)$/.exec(c);
+    if (!m || KNOWN.includes(m[1]) || compare.has(m[1])) fatal(`--compare: expected a new NAME=PATH (NAME in [a-z0-9._-], not ${KNOWN.join('/')}), got ${JSON.stringify(c)}`);
+    compare.set(m[1], resolve(m[2]));
+  }
   let main = values.quick ? 5 : 30;
   if (values.iterations !== undefined) {
     main = Number(values.iterations);
@@ -76,7 +87,8 @@ function options(argv) {
     : { main, scale: Math.max(3, Math.ceil(main / 2)), concurrent: Math.max(2, Math.ceil(main / 3)), ctr: Math.max(2, Math.ceil(main / 3)) };
   if (values['no-containerd']) iterations.ctr = 0;
   return {
-    names: [...new Set(names)],
+    names: [...new Set(names), ...compare.keys()],
+    compare,
     iterations,
     levels: values.full ? [1, 100, 1000] : [1, 100],
     tsrc: resolve(values.tsrc),
@@ -169,7 +181,7 @@ async function benchmark(argv) {
       true: makeBundle(join(tmp, 'bundle-true'), rootfs, ['/bin/true']),
     };
     runtimes = opts.names.map((name) => {
-      const bin = name === 'tsrc' ? opts.tsrc : which(name);
+      const bin = name === 'tsrc' ? opts.tsrc : (opts.compare.get(name) ?? which(name));
       const missing = !bin || !existsSync(bin) ? `${name} not found${bin ? ` at ${bin}` : ' on PATH'}` : '';
       return new Runtime(name, missing ? null : bin, tmp, measurer, { missing });
     });
