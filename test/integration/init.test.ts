@@ -270,7 +270,7 @@ if (!isRoot) {
       const f = fixture(t);
       let stagePid = 0;
       const err = await spawn(f, {
-        plan: plan(f, ['true'], (p) => p.mounts.push({ ...mount, remountFlags: 0, propagation: 0, destIsFile: false, destNoSymlinks: false })),
+        plan: plan(f, ['true'], (p) => p.mounts.push({ ...mount, remountFlags: 0, propagation: 0, destIsFile: false, destNoSymlinks: false, label: '' })),
         beforeClone: (pid) => void (stagePid = pid),
       }).then(
         () => undefined,
@@ -287,8 +287,8 @@ if (!isRoot) {
     symlinkSync('../../..', join(f.rootfs, 'up')); // climbs above "/"
     const p = plan(f, ['sh', '-c', `ls /escape; grep -c " ${f.dir}/outside/inner " /proc/self/mountinfo; ls /up/bin/busybox`], (p) => {
       p.mounts.push(
-        { source: 'tmpfs', destination: '/escape/inner', fstype: 'tmpfs', flags: 0, data: '', remountFlags: 0, propagation: 0, destIsFile: false, destNoSymlinks: false },
-        { source: 'tmpfs', destination: '/up/tmp/deep', fstype: 'tmpfs', flags: 0, data: '', remountFlags: 0, propagation: 0, destIsFile: false, destNoSymlinks: false },
+        { source: 'tmpfs', destination: '/escape/inner', fstype: 'tmpfs', flags: 0, data: '', remountFlags: 0, propagation: 0, destIsFile: false, destNoSymlinks: false, label: '' },
+        { source: 'tmpfs', destination: '/up/tmp/deep', fstype: 'tmpfs', flags: 0, data: '', remountFlags: 0, propagation: 0, destIsFile: false, destNoSymlinks: false, label: '' },
       );
     });
     const h = await spawn(f, { plan: p });
