@@ -173,6 +173,11 @@ async function setUp(o: CreateOptions, spec: Spec, bundle: string, dir: string, 
     stdio,
     beforeClone: self ? undefined : (stagePid) => placeInit(cg, stagePid),
     onHooks: async (pid) => {
+      // Before the hooks: a prestart/createRuntime hook configuring the network sees the devices.
+      if (linux.netDevices && Object.keys(linux.netDevices).length) {
+        const { moveNetDevices } = await import('../net/netdevices.js');
+        moveNetDevices(pid, linux.netDevices);
+      }
       const s = stateJson('creating', pid);
       await runHooks('prestart', hookSteps(h.prestart), s);
       await runHooks('createRuntime', hookSteps(h.createRuntime), s);

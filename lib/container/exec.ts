@@ -96,7 +96,7 @@ export async function execInContainer(c: Container, o: ExecOptions): Promise<num
   const { execPlan } = await import('../plan/exec-plan.js');
   const plan: ExecPlan = execPlan(
     process,
-    { seccomp: spec.linux?.seccomp, consoleSocket: receiver?.path ?? o.consoleSocket, detach: o.detach, preserveFds: o.preserveFds, noNewKeyring: c.state.noNewKeyring },
+    { seccomp: spec.linux?.seccomp, linux: spec.linux, consoleSocket: receiver?.path ?? o.consoleSocket, detach: o.detach, preserveFds: o.preserveFds, noNewKeyring: c.state.noNewKeyring },
     (m) => log.warn(m),
   );
   const stdio = [0, 1, 2];

@@ -8,6 +8,7 @@ import { CAPABILITIES, capMask } from './capabilities.js';
 import { DEFAULT_SYMLINKS, deviceSteps } from './devices.js';
 import { BIND_REMOUNT_MASK, MS, PROPAGATION_OPTIONS, parseMountOptions } from './mount-options.js';
 import { RLIMITS, rlimitValue } from './rlimits.js';
+import { ioPriorityPlan, memoryPolicyPlan, personalityPlan, schedulerPlan } from './process-tuning.js';
 import { seccompPlan } from './seccomp.js';
 import type { Hook, MountStep, NamespaceJoin, Plan, ProcessPlan } from './types.js';
 import { NS_FLAGS } from './types.js';
@@ -206,7 +207,18 @@ export function processPlan(spec: Spec, ctx: PlanContext): ProcessPlan {
     // Only where the host has SELinux and its policy knows the label: lsm.ts refused it otherwise.
     ...(p.selinuxLabel ? { selinuxLabel: p.selinuxLabel } : {}),
     consoleSize: p.consoleSize ? { height: p.consoleSize.height, width: p.consoleSize.width } : null,
+    ...defined({
+      personality: personalityPlan(spec.linux),
+      scheduler: schedulerPlan(p),
+      ioPriority: ioPriorityPlan(p),
+      memoryPolicy: memoryPolicyPlan(spec.linux),
+    }),
   };
+}
+
+/** The entries whose value is not undefined: absent fields stay absent (no record is sent). */
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 export function buildPlan(spec: Spec, ctx: PlanContext): Plan {
@@ -249,7 +261,7 @@ export function buildPlan(spec: Spec, ctx: PlanContext): Plan {
     execFifo: ctx.execFifo,
     preserveFds: ctx.preserveFds,
     noNewKeyring: ctx.noNewKeyring,
-    hooksBeforePivot: [h.prestart, h.createRuntime, h.createContainer].some((l) => (l?.length ?? 0) > 0),
+    hooksBeforePivot: [h.prestart, h.createRuntime, h.createContainer].some((l) => (l?.length ?? 0) > 0) || Object.keys(linux.netDevices ?? {}).length > 0,
     startContainerHooks: hookSteps(h.startContainer),
     waitForExit: ctx.waitForExit,
     seccomp: seccompPlan(linux.seccomp, ctx.warn),

@@ -1,15 +1,18 @@
 // process.json (`tsrc exec`) → ExecPlan: the process part is converted exactly as for a
 // container's own process (processPlan); the container's linux.seccomp applies to it as well,
 // as in runc. Pure, so it is unit-tested without root.
-import type { Process, Seccomp } from '../spec/types.js';
+import type { Linux, Process, Seccomp } from '../spec/types.js';
 import { TsrcError } from '../util/errors.js';
 import { type PlanContext, processPlan } from './build-plan.js';
+import { cpuAffinityPlan } from './process-tuning.js';
 import { seccompPlan } from './seccomp.js';
 import type { ExecPlan } from './types.js';
 
 export interface ExecPlanOptions {
   /** The container's linux.seccomp (from its config.json), if any. */
   seccomp?: Seccomp;
+  /** The container's linux (its personality and memory policy apply to an exec too). */
+  linux?: Linux;
   /** --console-socket: a host path; required with process.terminal, refused without it. */
   consoleSocket?: string;
   /** --detach: the process is left to the caller's subreaper instead of being waited for. */
@@ -35,7 +38,10 @@ export function execPlan(process: Process, opts: ExecPlanOptions, warn: (m: stri
 
   // processPlan reads only the process and ctx.warn.
   const ctx = { warn } as PlanContext;
-  const proc = processPlan({ ociVersion: '', process }, ctx);
+  const proc = processPlan({ ociVersion: '', process, linux: opts.linux }, ctx);
+  // The spec: execCPUAffinity "is not applicable to the container's init process", so only here.
+  const affinity = cpuAffinityPlan(process);
+  if (affinity) proc.cpuAffinity = affinity;
   proc.consoleSize = process.consoleSize ? { height: process.consoleSize.height, width: process.consoleSize.width } : null;
   return {
     process: proc,

@@ -134,6 +134,39 @@ export interface ProcessPlan {
   selinuxLabel?: string;
   /** TIOCSWINSZ of the new pty (process.consoleSize); absent or null = the kernel's 0x0. */
   consoleSize?: ConsoleSize | null;
+  /** personality(2) persona (linux.personality); absent = leave alone. */
+  personality?: number;
+  /** sched_setattr(2) (process.scheduler); absent = leave alone. */
+  scheduler?: SchedulerPlan;
+  /** ioprio_set(2) value, class << 13 | level (process.ioPriority); absent = leave alone. */
+  ioPriority?: number;
+  /** set_mempolicy(2) (linux.memoryPolicy); absent = leave alone. */
+  memoryPolicy?: MemoryPolicyPlan;
+  /** exec only (process.execCPUAffinity): sched_setaffinity(2) before joining the cgroup, and before execve. */
+  cpuAffinity?: CpuAffinityPlan;
+}
+
+export interface SchedulerPlan {
+  policy: number;
+  flags: bigint;
+  nice: number;
+  priority: number;
+  runtime: bigint;
+  deadline: bigint;
+  period: bigint;
+}
+
+export interface MemoryPolicyPlan {
+  /** The mode OR-ed with its MPOL_F_* flags. */
+  mode: number;
+  /** Node mask, 64 nodes a word; [] = none (MPOL_DEFAULT, MPOL_LOCAL, a local MPOL_PREFERRED). */
+  nodes: bigint[];
+}
+
+export interface CpuAffinityPlan {
+  /** CPU masks, 64 CPUs a word; [] = leave alone. */
+  initial: bigint[];
+  final: bigint[];
 }
 
 export interface ConsoleSize {
@@ -227,7 +260,8 @@ export interface Plan {
   /** Call setsid and join a fresh session keyring unless noNewKeyring. */
   noNewKeyring: boolean;
 
-  /** Stop before pivot_root and wait for the runtime to run createRuntime/createContainer hooks. */
+  /** Stop before pivot_root and wait for the runtime's work there: the prestart/createRuntime/
+   * createContainer hooks, and moving linux.netDevices into the new network namespace. */
   hooksBeforePivot: boolean;
   /** startContainer hooks run by the init after `start`, in the container, before execve. */
   startContainerHooks: Hook[];

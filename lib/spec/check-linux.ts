@@ -4,6 +4,7 @@
 import { Checker, namespaceOf } from './checker.js';
 import { ptr } from './pointer.js';
 import type { Spec } from './types.js';
+import { MAX_NODE, parseList } from '../plan/process-tuning.js';
 
 /** IFNAMSIZ is 16 including the NUL: dev_valid_name() accepts at most 15 bytes. */
 export const MAX_NETDEV_NAME = 15;
@@ -80,8 +81,14 @@ function checkNetDevices(c: Checker, spec: Spec): void {
   if (!namespaceOf(spec, 'network')) {
     c.fail('/linux/netDevices', 'needs a network namespace (add {"type": "network"} to /linux/namespaces)');
   }
+  const targets = new Map<string, string>();
   for (const [name, dev] of Object.entries(devs)) {
     const at = ptr('linux', 'netDevices', name);
+    // Two devices cannot both take one name in the container (a %d template lets the kernel number them).
+    const target = dev.name || name;
+    const other = targets.get(target);
+    if (other !== undefined && !target.includes('%d')) c.fail(at, `would be named ${JSON.stringify(target)} in the container, as ${other} would`);
+    targets.set(target, name);
     const bad = netdevNameProblem(name);
     if (bad) c.fail(at, `invalid network device name: ${bad}`);
     if (dev.name !== undefined && dev.name !== '') {
@@ -110,5 +117,12 @@ function checkMemoryPolicy(c: Checker, spec: Spec): void {
   }
   if (['MPOL_BIND', 'MPOL_INTERLEAVE', 'MPOL_WEIGHTED_INTERLEAVE', 'MPOL_PREFERRED_MANY'].includes(mp.mode) && !hasNodes) {
     c.fail('/linux/memoryPolicy/nodes', `is required for ${mp.mode}`);
+  }
+  if (hasNodes) {
+    try {
+      parseList(mp.nodes as string, MAX_NODE);
+    } catch (e) {
+      c.fail('/linux/memoryPolicy/nodes', `invalid node list ${JSON.stringify(mp.nodes)}: ${(e as Error).message}`);
+    }
   }
 }

@@ -4,6 +4,7 @@
 import { Checker, hasNul, namespaceOf } from './checker.js';
 import { CAPABILITY_NAMES, RLIMIT_NAMES } from './known-names.js';
 import type { Capabilities, IdMapping, Process, Spec } from './types.js';
+import { MAX_CPU, parseList } from '../plan/process-tuning.js';
 
 const KNOWN_CAPS = new Set(CAPABILITY_NAMES);
 const KNOWN_RLIMITS = new Set(RLIMIT_NAMES);
@@ -33,7 +34,20 @@ export function checkProcessFields(c: Checker, p: Process, base: string, spec?: 
     c.fail(`${base}/oomScoreAdj`, `must be between -1000 and 1000 (got ${p.oomScoreAdj})`);
   }
   checkScheduler(c, p, base);
+  checkCpuAffinity(c, p, base);
   checkUserMapped(c, p, base, spec);
+}
+
+function checkCpuAffinity(c: Checker, p: Process, base: string): void {
+  for (const which of ['initial', 'final'] as const) {
+    const list = p.execCPUAffinity?.[which];
+    if (!list) continue;
+    try {
+      parseList(list, MAX_CPU);
+    } catch (e) {
+      c.fail(`${base}/execCPUAffinity/${which}`, `invalid CPU list ${JSON.stringify(list)}: ${(e as Error).message}`);
+    }
+  }
 }
 
 function checkRlimits(c: Checker, p: Process, base: string): void {
@@ -66,6 +80,8 @@ function checkScheduler(c: Checker, p: Process, base: string): void {
     | undefined;
   if (!s) return;
   const at = `${base}/scheduler`;
+  // <linux/sched.h> reserves the number, but no Linux kernel implements it: sched_setattr says EINVAL.
+  if (s.policy === 'SCHED_ISO') c.fail(`${at}/policy`, 'SCHED_ISO is not implemented by Linux');
   // sched_setattr(2) ranges and which fields mean something for which policy.
   if ((s.policy === 'SCHED_OTHER' || s.policy === 'SCHED_BATCH') && s.nice !== undefined && (s.nice < -20 || s.nice > 19)) {
     c.fail(`${at}/nice`, `must be between -20 and 19 for ${s.policy} (got ${s.nice})`);

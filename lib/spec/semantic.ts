@@ -9,6 +9,7 @@ import { checkNamespaces } from './check-namespaces.js';
 import { checkProcessFields } from './check-process.js';
 import { checkSysctl } from './check-sysctl.js';
 import { CONFIG_FILE } from './errors.js';
+import { checkHostSupport } from './host-support.js';
 import { checkLsm, checkProcessLsm } from './lsm.js';
 import { checkNamespacePaths } from './namespace-path.js';
 import type { Process, Spec } from './types.js';
@@ -16,7 +17,7 @@ import type { Process, Spec } from './types.js';
 export interface SemanticOptions {
   /**
    * Also check what depends on this host: linux.namespaces[].path (that each is a namespace file
-   * of its type) and the LSM fields (lsm.ts). Default true; pure unit tests of other rules may turn
+   * of its type), the LSM fields (lsm.ts) and what else needs host support (host-support.ts). Default true; pure unit tests of other rules may turn
    * it off.
    */
   checkPaths?: boolean;
@@ -41,6 +42,7 @@ export function checkSemantics(spec: Spec, opts: SemanticOptions = {}): string[]
   if (opts.checkPaths !== false) {
     checkNamespacePaths(spec, CONFIG_FILE);
     checkLsm(spec, CONFIG_FILE);
+    checkHostSupport(spec, CONFIG_FILE);
   }
   return c.warnings;
 }

@@ -63,6 +63,11 @@ export const Rec = {
   CONSOLE_SIZE: 42,
   APPARMOR_PROFILE: 43,
   SELINUX_LABEL: 44,
+  PERSONALITY: 45,
+  SCHEDULER: 46,
+  IO_PRIORITY: 47,
+  MEMORY_POLICY: 48,
+  CPU_AFFINITY: 49,
   ENTER_PID: 64,
   ENTER_NS: 65,
   ENTER_PATH: 66,
@@ -401,6 +406,42 @@ function processRecords(w: Writer, p: ProcessPlan, pf: string): void {
     });
   if (p.apparmorProfile) w.record(Rec.APPARMOR_PROFILE, () => w.str(p.apparmorProfile as string, `${pf}.apparmorProfile`));
   if (p.selinuxLabel) w.record(Rec.SELINUX_LABEL, () => w.str(p.selinuxLabel as string, `${pf}.selinuxLabel`));
+  if (p.personality !== undefined) w.record(Rec.PERSONALITY, () => w.u32(p.personality as number, `${pf}.personality`));
+  const sc = p.scheduler;
+  if (sc)
+    w.record(Rec.SCHEDULER, () => {
+      w.u32(sc.policy, `${pf}.scheduler.policy`);
+      w.u64(sc.flags, `${pf}.scheduler.flags`);
+      w.i32(sc.nice, `${pf}.scheduler.nice`);
+      w.u32(sc.priority, `${pf}.scheduler.priority`);
+      w.u64(sc.runtime, `${pf}.scheduler.runtime`);
+      w.u64(sc.deadline, `${pf}.scheduler.deadline`);
+      w.u64(sc.period, `${pf}.scheduler.period`);
+    });
+  if (p.ioPriority !== undefined) w.record(Rec.IO_PRIORITY, () => w.u32(p.ioPriority as number, `${pf}.ioPriority`));
+  const mp = p.memoryPolicy;
+  if (mp)
+    w.record(Rec.MEMORY_POLICY, () => {
+      w.u32(mp.mode, `${pf}.memoryPolicy.mode`);
+      words(w, mp.nodes, MAX_NODE_WORDS, `${pf}.memoryPolicy.nodes`);
+    });
+  const ca = p.cpuAffinity;
+  if (ca)
+    w.record(Rec.CPU_AFFINITY, () => {
+      words(w, ca.initial, MAX_CPU_WORDS, `${pf}.cpuAffinity.initial`);
+      words(w, ca.final, MAX_CPU_WORDS, `${pf}.cpuAffinity.final`);
+    });
+}
+
+/** Bitmask limits the init's decoder enforces: 1024 NUMA nodes, 8192 CPUs. */
+const MAX_NODE_WORDS = 16;
+const MAX_CPU_WORDS = 128;
+
+/** u32 n (≤ max), n × u64: a bitmask. */
+function words(w: Writer, list: readonly bigint[], max: number, field: string): void {
+  if (list.length > max) throw new PlanEncodeError(field, `at most ${max} words, got ${list.length}`);
+  w.u32(list.length, `${field}.length`);
+  list.forEach((v, i) => w.u64(v, `${field}[${i}]`));
 }
 
 /** A complete PLAN frame. Throws PlanEncodeError naming the field of a value it cannot encode. */

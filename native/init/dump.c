@@ -39,6 +39,14 @@ static void jstrs(const struct str_list *l)
 static void jbool(const char *key, bool v) { printf("\"%s\":%s", key, v ? "true" : "false"); }
 static void ju64(const char *key, uint64_t v) { printf("\"%s\":\"%llu\"", key, (unsigned long long)v); }
 
+static void jwords(const char *key, const uint64_t *v, uint32_t n)
+{
+	printf("\"%s\":[", key);
+	for (uint32_t i = 0; i < n; i++)
+		printf("%s\"%llu\"", i ? "," : "", (unsigned long long)v[i]);
+	putchar(']');
+}
+
 static void jmaps(const char *key, const struct id_map *m, uint32_t n)
 {
 	printf("\"%s\":[", key);
@@ -99,6 +107,34 @@ static void dump_process(const struct process_plan *pp)
 	if (pp->selinux_label) {
 		printf(",\"selinuxLabel\":");
 		jstr(pp->selinux_label);
+	}
+	if (pp->has_personality)
+		printf(",\"personality\":%u", pp->personality);
+	if (pp->has_scheduler) {
+		const struct sched_plan *sp = &pp->scheduler;
+		printf(",\"scheduler\":{\"policy\":%u,", sp->policy);
+		ju64("flags", sp->flags);
+		printf(",\"nice\":%d,\"priority\":%u,", sp->nice, sp->priority);
+		ju64("runtime", sp->runtime);
+		putchar(',');
+		ju64("deadline", sp->deadline);
+		putchar(',');
+		ju64("period", sp->period);
+		putchar('}');
+	}
+	if (pp->has_io_priority)
+		printf(",\"ioPriority\":%u", pp->io_priority);
+	if (pp->has_memory_policy) {
+		printf(",\"memoryPolicy\":{\"mode\":%u,", pp->mempolicy_mode);
+		jwords("nodes", pp->mempolicy_nodes, pp->n_mempolicy_nodes);
+		putchar('}');
+	}
+	if (pp->n_cpus_initial || pp->n_cpus_final) {
+		printf(",\"cpuAffinity\":{");
+		jwords("initial", pp->cpus_initial, pp->n_cpus_initial);
+		putchar(',');
+		jwords("final", pp->cpus_final, pp->n_cpus_final);
+		putchar('}');
 	}
 	if (pp->has_console_size)
 		printf(",\"consoleSize\":{\"height\":%u,\"width\":%u}}", pp->console_height, pp->console_width);

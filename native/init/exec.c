@@ -3,6 +3,7 @@
 #include "home.h"
 #include "process.h"
 #include "seccomp.h"
+#include "tuning.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -301,6 +302,7 @@ char *exec_prepare(const struct plan *p, int report_fd, int fallback_umask, void
 	selinux_apply(&p->process);
 	fds_mark_cloexec(p);
 	rlimits_apply(&p->process);
+	tuning_apply(&p->process);
 	if (seccomp_load_early(&p->process)) {
 		seccomp_load_filter(filter);
 		filter = NULL;

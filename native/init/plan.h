@@ -78,6 +78,10 @@ struct seccomp_plan {
 	uint32_t n_rules;
 };
 
+/* Bitmask sizes in 64-bit words: 1024 NUMA nodes (MAX_NUMNODES), 8192 CPUs (NR_CPUS). */
+#define MAX_NODE_WORDS 16
+#define MAX_CPU_WORDS 128
+
 struct process_plan {
 	struct str_list args, env;
 	const char *cwd;
@@ -99,6 +103,24 @@ struct process_plan {
 	const char *selinux_label;    /* NULL = none: exec and keyring creation context */
 	bool has_console_size;
 	uint32_t console_height, console_width;
+	/* tuning.c, each applied just before execve when its has_ flag is set */
+	bool has_personality;
+	uint32_t personality;
+	bool has_scheduler;
+	struct sched_plan {
+		uint32_t policy, priority;
+		int32_t nice;
+		uint64_t flags, runtime, deadline, period;
+	} scheduler;
+	bool has_io_priority;
+	uint32_t io_priority;
+	bool has_memory_policy;
+	uint32_t mempolicy_mode; /* with its MPOL_F_* flags */
+	uint32_t n_mempolicy_nodes;
+	uint64_t mempolicy_nodes[MAX_NODE_WORDS];
+	/* exec only: the first before joining the cgroup, the second before execve; 0 words = leave alone */
+	uint32_t n_cpus_initial, n_cpus_final;
+	uint64_t cpus_initial[MAX_CPU_WORDS], cpus_final[MAX_CPU_WORDS];
 };
 
 struct plan {

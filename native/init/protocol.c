@@ -215,6 +215,17 @@ static bool get_u64(struct cursor *c, uint64_t *v)
 	return true;
 }
 
+/* u32 n (<= max), n x u64: a bitmask. */
+static bool get_words(struct cursor *c, uint64_t *v, uint32_t *n, uint32_t max)
+{
+	if (!get_u32(c, n) || *n > max)
+		return false;
+	for (uint32_t i = 0; i < *n; i++)
+		if (!get_u64(c, &v[i]))
+			return false;
+	return true;
+}
+
 static bool get_bool(struct cursor *c, bool *v)
 {
 	const uint8_t *p;
@@ -308,6 +319,11 @@ static const struct tag_info TAGS[256] = {
 	[R_CONSOLE_SIZE] = { "CONSOLE_SIZE", IN_PROC, false, 0 },
 	[R_APPARMOR_PROFILE] = { "APPARMOR_PROFILE", IN_PROC, false, 0 },
 	[R_SELINUX_LABEL] = { "SELINUX_LABEL", IN_PROC, false, 0 },
+	[R_PERSONALITY] = { "PERSONALITY", IN_PROC, false, 0 },
+	[R_SCHEDULER] = { "SCHEDULER", IN_PROC, false, 0 },
+	[R_IO_PRIORITY] = { "IO_PRIORITY", IN_PROC, false, 0 },
+	[R_MEMORY_POLICY] = { "MEMORY_POLICY", IN_PROC, false, 0 },
+	[R_CPU_AFFINITY] = { "CPU_AFFINITY", IN_PROC, false, 0 },
 	[R_ENTER_PID] = { "ENTER_PID", IN_ENTER, false, IN_ENTER },
 	[R_ENTER_NS] = { "ENTER_NS", IN_ENTER, false, IN_ENTER },
 	[R_ENTER_PATH] = { "ENTER_PATH", IN_ENTER, false, IN_ENTER },
@@ -575,6 +591,31 @@ static const char *decode(const uint8_t *buf, size_t len, uint8_t scope, struct 
 			break;
 		case R_SELINUX_LABEL:
 			ok = get_str(&c, &pp->selinux_label) && *pp->selinux_label;
+			break;
+		case R_PERSONALITY:
+			pp->has_personality = true;
+			ok = get_u32(&c, &pp->personality);
+			break;
+		case R_SCHEDULER: {
+			struct sched_plan *sp = &pp->scheduler;
+			pp->has_scheduler = true;
+			ok = get_u32(&c, &sp->policy) && get_u64(&c, &sp->flags) && get_i32(&c, &sp->nice) &&
+			     get_u32(&c, &sp->priority) && get_u64(&c, &sp->runtime) && get_u64(&c, &sp->deadline) &&
+			     get_u64(&c, &sp->period);
+			break;
+		}
+		case R_IO_PRIORITY:
+			pp->has_io_priority = true;
+			ok = get_u32(&c, &pp->io_priority) && pp->io_priority <= 0xffff;
+			break;
+		case R_MEMORY_POLICY:
+			pp->has_memory_policy = true;
+			ok = get_u32(&c, &pp->mempolicy_mode) &&
+			     get_words(&c, pp->mempolicy_nodes, &pp->n_mempolicy_nodes, MAX_NODE_WORDS);
+			break;
+		case R_CPU_AFFINITY:
+			ok = get_words(&c, pp->cpus_initial, &pp->n_cpus_initial, MAX_CPU_WORDS) &&
+			     get_words(&c, pp->cpus_final, &pp->n_cpus_final, MAX_CPU_WORDS);
 			break;
 		case R_CONSOLE_SIZE:
 			pp->has_console_size = true;

@@ -3,6 +3,7 @@
 #include "cgjoin.h"
 #include "common.h"
 #include "console.h"
+#include "tuning.h"
 
 void stage_host_prepare(const struct plan *p, int sync_fd, struct stage_host *out)
 {
@@ -12,6 +13,7 @@ void stage_host_prepare(const struct plan *p, int sync_fd, struct stage_host *ou
 		die("plan", EINVAL, "a console socket without a terminal");
 	/* Before anything else, so whatever the stage does is accounted to the container as when
 	 * the runtime moved it; and before setns, while the paths resolve on the host. */
+	cpu_affinity_initial_apply(&p->process); /* execCPUAffinity: "before the transition to container's cgroup" */
 	cgroup_tasks_join(p);
 	close_stray_fds(3 + p->preserve_fds, sync_fd);
 	out->cgroup_fd = cgroup_into_open(p);

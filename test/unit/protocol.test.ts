@@ -62,6 +62,11 @@ function richPlan(): Plan {
   p.process.consoleSize = { height: 24, width: 65535 };
   p.process.apparmorProfile = 'tsrc-test-profile';
   p.process.selinuxLabel = 'system_u:system_r:container_t:s0:c1,c2';
+  p.process.personality = 8;
+  p.process.scheduler = { policy: 6, flags: 0x7fn, nice: -20, priority: 99, runtime: 1n << 63n, deadline: 2n, period: 0xffffffffffffffffn };
+  p.process.ioPriority = (1 << 13) | 7;
+  p.process.memoryPolicy = { mode: 3 | (1 << 15), nodes: [0n, 1n << 63n] };
+  p.process.cpuAffinity = { initial: [], final: Array.from({ length: 128 }, (_, i) => BigInt(i)) };
   p.consoleSocket = '/run/tsrc/pty 1/console.sock';
   p.seccompSocket = '/run/tsrc/x/seccomp.sock';
   p.seccomp = {
@@ -340,6 +345,7 @@ t.test('the encoder refuses values it cannot represent, naming the field', async
     ['boolean', (p) => ((p as { noPivot: unknown }).noPivot = 1), /^plan\.noPivot: expected a boolean/],
     ['seccomp arg value', (p) => (p.seccomp = { defaultAction: 0, architectures: [], flags: 0, rules: [{ name: 'x', action: 1, args: [{ index: 0, op: 4, value: -1n, valueTwo: 0n }] }] }), /^plan\.seccomp\.rules\[0\]\.args\[0\]\.value: expected a bigint/],
     ['seccomp NUL name', (p) => (p.seccomp = { defaultAction: 0, architectures: [], flags: 0, rules: [{ name: 'a\0', action: 1, args: [] }] }), /^plan\.seccomp\.rules\[0\]\.name: contains a NUL byte$/],
+    ['too many cpu words', (p) => (p.process.cpuAffinity = { initial: Array.from({ length: 129 }, () => 1n), final: [] }), /^plan\.process\.cpuAffinity\.initial: at most 128 words/],
     ['console size', (p) => (p.process.consoleSize = { height: -1, width: 80 }), /^plan\.process\.consoleSize\.height: expected an integer/],
   ];
   for (const [what, mutate, msg] of cases) {

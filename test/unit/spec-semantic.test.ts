@@ -269,6 +269,14 @@ const rejected: Case[] = [
   // memory policy, RDT, cgroupsPath
   ['MPOL_BIND without nodes', (d) => (d.linux.memoryPolicy = { mode: 'MPOL_BIND' }), '/linux/memoryPolicy/nodes: is required for MPOL_BIND'],
   ['MPOL_DEFAULT with nodes', (d) => (d.linux.memoryPolicy = { mode: 'MPOL_DEFAULT', nodes: '0' }), '/linux/memoryPolicy/nodes: must be empty for MPOL_DEFAULT'],
+  ['node list beyond MAX_NUMNODES', (d) => (d.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0-1024' }), '/linux/memoryPolicy/nodes: invalid node list "0-1024": 1024 is above the highest allowed, 1023'],
+  ['SCHED_ISO', (d) => (d.process.scheduler = { policy: 'SCHED_ISO' }), '/process/scheduler/policy: SCHED_ISO is not implemented by Linux'],
+  ['CPU list backwards', (d) => (d.process.execCPUAffinity = { initial: '0', final: '3-1' }), '/process/execCPUAffinity/final: invalid CPU list "3-1": range 3-1 ends before it starts'],
+  [
+    'two network devices under one name',
+    (d) => (d.linux.netDevices = { lo: { name: 'eth1' }, eth9: { name: 'eth1' } }),
+    '/linux/netDevices/eth9: would be named "eth1" in the container, as lo would',
+  ],
   ['closID with a slash', (d) => (d.linux.intelRdt = { closID: 'a/b' }), '/linux/intelRdt/closID: must be "/" or a single directory name (got "a/b")'],
   ['cgroupsPath climbing out', (d) => (d.linux.cgroupsPath = '/default/../../etc'), '/linux/cgroupsPath: must not contain ".." (got "/default/../../etc")'],
   // hooks
@@ -284,6 +292,9 @@ const rejected: Case[] = [
     (d) => (d.linux.namespaces = [...ns('pid', 'mount', 'uts'), { type: 'ipc', path: '/proc/self/ns/nonexistent' }]),
     '/linux/namespaces/3/path: namespace path "/proc/self/ns/nonexistent": no such file or directory',
   ],
+  ['Intel RDT without resctrl', (d) => (d.linux.intelRdt = { closID: '/' }), '/linux/intelRdt: Intel RDT is not available on this host (no resctrl filesystem mounted at /sys/fs/resctrl)'],
+  ['memory policy on a node this host lacks', (d) => (d.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0,7' }), '/linux/memoryPolicy/nodes: NUMA node 7 is not online on this host (online: 0)'],
+  ['network device the host lacks', (d) => (d.linux.netDevices = { 'tsrc-nodev0': {} }), '/linux/netDevices/tsrc-nodev0: no network device of that name on the host'],
   [
     'net sysctl in the runtime\'s own network namespace',
     (d) => {
@@ -323,7 +334,6 @@ const accepted: Array<[string, (d: Doc) => void]> = [
   ['memory swap unlimited', (d) => (d.linux.resources.memory = { limit: 1000, swap: -1 })],
   ['cpu burst with unlimited quota', (d) => (d.linux.resources.cpu = { quota: -1, burst: 1000 })],
   ['MPOL_PREFERRED without nodes', (d) => (d.linux.memoryPolicy = { mode: 'MPOL_PREFERRED' })],
-  ['closID "/" (the default CLOS)', (d) => (d.linux.intelRdt = { closID: '/' })],
   ['idmap mount with the container\'s user namespace', (d) => (userns(d), d.mounts.push({ destination: '/data', source: '/srv', options: ['rbind', 'idmap'] }))],
   ['scheduler for SCHED_DEADLINE', (d) => (d.process.scheduler = { policy: 'SCHED_DEADLINE', runtime: 10, deadline: 20, period: 30 })],
   ['cgroupsPath in systemd form', (d) => (d.linux.cgroupsPath = 'system.slice:docker:abc')],
