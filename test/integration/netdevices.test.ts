@@ -70,6 +70,10 @@ if (haveRoot(t)) {
     t.ok(existsSync(`/sys/class/net/${dev2}`), 'the device stays on the host');
   });
 
+  t.test('features says network devices can be moved', async (t) => {
+    t.same(JSON.parse(h.tsrc(['features']).stdout).linux.netDevices, { enabled: true });
+  });
+
   t.test('a device the host does not have', async (t) => {
     const b = await h.bundle('true', withNet({ 'tsrc-none0': {} }));
     const r = h.tsrc(['create', '--bundle', b.dir, b.id]);

@@ -71,6 +71,13 @@ if (haveRoot(t)) {
     t.equal(h.tsrc(['delete', '--force', b.id]).status, 0);
   });
 
+  t.test('features lists the memory policies it recognises, and no Intel RDT', async (t) => {
+    const f = JSON.parse(h.tsrc(['features']).stdout);
+    t.same(f.linux.memoryPolicy.modes.sort(), ['MPOL_BIND', 'MPOL_DEFAULT', 'MPOL_INTERLEAVE', 'MPOL_LOCAL', 'MPOL_PREFERRED', 'MPOL_PREFERRED_MANY', 'MPOL_WEIGHTED_INTERLEAVE']);
+    t.same(f.linux.memoryPolicy.flags.sort(), ['MPOL_F_NUMA_BALANCING', 'MPOL_F_RELATIVE_NODES', 'MPOL_F_STATIC_NODES']);
+    t.same(f.linux.intelRdt, { enabled: false });
+  });
+
   t.test('what this host cannot do fails create with one line naming the field, leaving nothing', async (t) => {
     for (const [patch, message] of [
       [(c: Config) => (c.linux.intelRdt = { closID: 'x' }), /^config\.json: \/linux\/intelRdt: Intel RDT is not available on this host/],
