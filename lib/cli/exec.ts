@@ -24,7 +24,17 @@ interface Args extends GlobalArgs {
   cgroup?: string;
 }
 
+/** runc-exec(8): the process's exit status, or 255 when the runtime failed ("exec failed: …"),
+ * so a caller can tell a failed exec from a program that exited 1. */
 export default async function exec(a: Args): Promise<number> {
+  try {
+    return await run(a);
+  } catch (e) {
+    throw new TsrcError(`exec failed: ${(e as Error).message}`, 255);
+  }
+}
+
+async function run(a: Args): Promise<number> {
   if (a.cgroup) throw new TsrcError('--cgroup: running an exec in a sub-cgroup is not supported yet');
   const c = await openContainer(a.root, a['container-id'], { cgroup: true });
   return execInContainer(c, {

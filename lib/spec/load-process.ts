@@ -7,14 +7,18 @@ import type { Process } from './types.js';
 
 /** Reads and validates a process.json; messages name the file by `path`: "<path>: /cwd: ...". */
 export function loadProcessFile(path: string): Process {
-  const doc = readJsonDocument(path, path);
-  assertValid(validateProcess, doc, path);
-  return doc as Process;
+  return checked(readJsonDocument(path, path), path);
 }
 
 /** Validates process JSON text; `file` names it in messages. */
 export function parseProcess(text: string, file: string): Process {
-  const doc = parseJsonDocument(text, file);
+  return checked(parseJsonDocument(text, file), file);
+}
+
+/** An exec's process may leave out `user` (runc runs it as uid 0, gid 0: Go's zero value, and
+ * callers rely on that); config.json's process must have one, as the spec says. */
+function checked(doc: unknown, file: string): Process {
+  if (doc && typeof doc === 'object' && !Array.isArray(doc) && !('user' in doc)) (doc as Record<string, unknown>).user = { uid: 0, gid: 0 };
   assertValid(validateProcess, doc, file);
   return doc as Process;
 }

@@ -3,7 +3,7 @@ import t from 'tap';
 import { closeSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { read } from 'node:fs';
 import { join } from 'node:path';
-import { Harness, haveRoot } from '../helpers/tsrc.js';
+import { errorMessage, Harness, haveRoot } from '../helpers/tsrc.js';
 import type { Config } from '../helpers/tsrc.js';
 import { listenConsole } from '../../lib/sys/console.js';
 
@@ -71,14 +71,20 @@ if (haveRoot(t)) {
     // directory (CLONE_INTO_CGROUP): every hierarchy, the unified one included, as the init's.
     const initPid = JSON.parse(h.tsrc(['state', c.id]).stdout).pid;
     t.equal(readFileSync(`/proc/${pid}/cgroup`, 'utf8'), readFileSync(`/proc/${initPid}/cgroup`, 'utf8'), "in every one of the init's cgroups");
+    // Without user (the schema does not require it there): uid 0, gid 0, as runc.
+    writeFileSync(pj, JSON.stringify({ args: ['/bin/id'], cwd: '/' }));
+    const nouser = h.tsrc(['exec', '--process', pj, c.id]);
+    t.equal(nouser.status, 0, nouser.stderr);
+    t.match(nouser.stdout, /^uid=0\(root\) gid=0\(root\)/, 'a process.json without user runs as root');
     h.tsrc(['delete', '--force', c.id]);
   });
 
   t.test('exec errors', async (t) => {
     const c = await container('sleep 1000');
     const missing = h.tsrc(['exec', c.id, '/nonexistent']);
-    t.equal(missing.status, 1);
-    t.match(missing.stderr, /no such file or directory/);
+    t.equal(missing.status, 255, 'a runtime error exits 255, as runc-exec(8) says');
+    t.match(errorMessage(missing.stderr), /^exec failed: .*no such file or directory/);
+    t.equal(h.tsrc(['exec', c.id, 'sh', '-c', 'exit 254']).status, 254, "the program's own status otherwise");
     t.same(JSON.parse(h.tsrc(['ps', '--format', 'json', c.id]).stdout).length, 1, 'nothing left running');
     t.match(h.tsrc(['exec', c.id]).stderr, /command/);
     t.match(h.tsrc(['exec', '--tty', '--detach', c.id, 'sh']).stderr, /console socket/);
@@ -89,7 +95,10 @@ if (haveRoot(t)) {
     await sleep(200);
     t.match(h.tsrc(['exec', c.id, 'true']).stderr, /stopped/);
     h.tsrc(['delete', c.id]);
-    t.match(h.tsrc(['exec', 'no-such-ctr', 'true']).stderr, /does not exist/);
+    const gone = h.tsrc(['exec', 'no-such-ctr', 'true']);
+
+    t.equal(gone.status, 255);
+    t.match(errorMessage(gone.stderr), /^exec failed: container "no-such-ctr" does not exist$/);
   });
 
   t.test('terminal: the pty master arrives on --console-socket; the slave is the stdio and /dev/console', async (t) => {

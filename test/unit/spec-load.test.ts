@@ -136,7 +136,7 @@ t.test('process.json for exec', async (t) => {
   });
   t.same(loadProcessFile(join(dir, 'good.json')).args, ['sh']);
   t.throws(() => loadProcessFile(join(dir, 'bad.json')), { message: `${join(dir, 'bad.json')}: /cwd: must be an absolute path (got "rel")` });
-  t.throws(() => loadProcessFile(join(dir, 'nouser.json')), { message: `${join(dir, 'nouser.json')}: /user: is required` });
+  t.same(loadProcessFile(join(dir, 'nouser.json')).user, { uid: 0, gid: 0 }, 'no user: root, as runc');
   t.throws(() => loadProcessFile(join(dir, 'none.json')), {
     message: `${join(dir, 'none.json')}: cannot read ${join(dir, 'none.json')}: no such file or directory`,
   });
