@@ -2,7 +2,7 @@
 // Builds everything offline: precompiled schema validators, TypeScript, and the native parts
 // (C init program + N-API addon) with cmake-js against Node's installed headers.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -67,11 +67,24 @@ function buildSnapshot() {
   }
 }
 
+/** dist/cli/build-info.js: the commit built and the libseccomp it links, for --version. */
+function writeBuildInfo() {
+  const out = (cmd, args) => {
+    const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8' });
+    return r.status === 0 ? r.stdout.trim() : '';
+  };
+  let commit = out('git', ['rev-parse', 'HEAD']) || 'unknown';
+  if (commit !== 'unknown' && out('git', ['status', '--porcelain', '--untracked-files=no'])) commit += '-dirty';
+  const info = { commit, libseccomp: out('pkg-config', ['--modversion', 'libseccomp']) || 'unknown' };
+  writeFileSync(join(root, 'dist', 'cli', 'build-info.js'), `export const BUILD_INFO = ${JSON.stringify(info)};\n`);
+}
+
 let buildSync;
 const only = process.argv[2]; // optional: ts | native
 if (!only || only === 'ts') {
   if (existsSync(join(root, 'scripts', 'build-validators.mjs'))) run(process.execPath, ['scripts/build-validators.mjs']);
   run(process.execPath, [bin('tsc'), '-p', 'tsconfig.json']);
+  writeBuildInfo();
   // The CLI as a few bundled chunks: resolving and evaluating ~80 small modules costs more start-up
   // than parsing a few files, and with splitting each command's lazily imported code (validators,
   // the D-Bus client, …) stays in a chunk that only that command loads. yargs stays outside: it is

@@ -146,6 +146,9 @@ export async function main(args: string[]): Promise<void> {
     }
   }
   try {
+    // runc (urfave/cli) answers an unknown command, with or without -h, this way and with 3.
+    const at = commandIndex(args);
+    if (at >= 0 && !findCommand(args[at]) && args[at] !== 'help') throw new TsrcError(`No help topic for '${args[at]}'`, 3);
     const parsed = fastParse(args);
     if (parsed) await runCommand(parsed.command, parsed.argv);
     else await (await buildCli(normalizeArgs(args))).parseAsync();

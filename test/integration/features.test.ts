@@ -201,12 +201,16 @@ if (haveRoot(t)) {
     t.equal(help.status, 0);
     t.match(help.stdout, /--console-socket/);
     const bad = spawnSync(TSRC_LAUNCHER, ['--root', h.root, 'frobnicate', 'x'], { env: {}, encoding: 'utf8' });
-    t.equal(bad.status, 1);
-    t.match(bad.stderr, /Unknown command/);
+    t.equal(bad.status, 3, "runc's status for an unknown command");
+    t.match(bad.stderr, /No help topic for 'frobnicate'/);
+    const badHelp = spawnSync(TSRC_LAUNCHER, ['frobnicate', '-h'], { env: {}, encoding: 'utf8' });
+    t.equal(badHelp.status, 3, 'with -h too');
   });
 
   t.test('--version prints runc-style lines', async (t) => {
     const r = h.tsrc(['--version']);
-    t.match(r.stdout, /^tsrc version \d+\.\d+\.\d+\nspec: 1\.3\.0\n/);
+    t.match(r.stdout, /^tsrc version \d+\.\d+\.\d+\ncommit: ([0-9a-f]{40}(-dirty)?|unknown)\nspec: 1\.3\.0\nlibseccomp: \d+\.\d+\.\d+\n$/);
+    const lib = spawnSync('pkg-config', ['--modversion', 'libseccomp'], { encoding: 'utf8' }).stdout.trim();
+    t.ok(r.stdout.includes(`libseccomp: ${lib}\n`), 'the libseccomp it was built with');
   });
 }
