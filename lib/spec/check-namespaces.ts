@@ -103,8 +103,8 @@ function checkUts(c: Checker, spec: Spec): void {
   for (const field of ['hostname', 'domainname'] as const) {
     const v = spec[field];
     if (v === undefined || v === '') continue;
-    // Setting it without a UTS namespace would rename the host (runc refuses the same way).
-    if (!uts) c.fail(`/${field}`, 'needs a UTS namespace (add {"type": "uts"} to /linux/namespaces)');
+    // Setting it without a UTS namespace would rename the host (runc refuses the same way, in these words).
+    if (!uts) c.fail(`/${field}`, `unable to set ${field} without a private UTS namespace (add {"type": "uts"} to /linux/namespaces)`);
     if (Buffer.byteLength(v) > MAX_HOSTNAME_LENGTH) c.fail(`/${field}`, `must be at most ${MAX_HOSTNAME_LENGTH} bytes`);
     if (hasNul(v)) c.fail(`/${field}`, 'must not contain a NUL byte');
   }

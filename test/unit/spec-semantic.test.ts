@@ -149,7 +149,7 @@ const rejected: Case[] = [
     '/linux/timeOffsets/monotonic/nanosecs: must be at most 999999999',
   ],
   // UTS
-  ['hostname without a UTS namespace', (d) => (d.linux.namespaces = ns('pid', 'mount')), '/hostname: needs a UTS namespace (add {"type": "uts"} to /linux/namespaces)'],
+  ['hostname without a UTS namespace', (d) => (d.linux.namespaces = ns('pid', 'mount')), '/hostname: unable to set hostname without a private UTS namespace (add {"type": "uts"} to /linux/namespaces)'],
   [
     'domainname without a UTS namespace',
     (d) => {
@@ -157,7 +157,7 @@ const rejected: Case[] = [
       d.domainname = 'example.com';
       d.linux.namespaces = ns('pid', 'mount');
     },
-    '/domainname: needs a UTS namespace (add {"type": "uts"} to /linux/namespaces)',
+    '/domainname: unable to set domainname without a private UTS namespace (add {"type": "uts"} to /linux/namespaces)',
   ],
   ['hostname too long', (d) => (d.hostname = 'h'.repeat(65)), '/hostname: must be at most 64 bytes'],
   ['hostname with NUL', (d) => (d.hostname = 'a\0b'), '/hostname: must not contain a NUL byte'],
