@@ -32,7 +32,8 @@ export async function makeBundle(dir, args = ['sh'], patch = (c) => c) {
   const { defaultSpec } = await import('../dist/cli/default-spec.js');
   mkdirSync(dir, { recursive: true });
   makeRootfs(join(dir, 'rootfs'));
-  const spec = defaultSpec();
+  // The tests' containers always get a cgroup namespace, on v1 as on v2, whatever `spec` gives.
+  const spec = defaultSpec(true);
   spec.process.terminal = false;
   spec.process.args = args;
   spec.process.env = ['PATH=/bin', 'HOME=/root'];

@@ -1,13 +1,24 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultSpec } from './default-spec.js';
 import { TsrcError, errnoCode } from '../util/errors.js';
 import type { GlobalArgs } from './main.js';
 
+/** As runc decides it (IsCgroup2UnifiedMode): cgroup2 mounted at /sys/fs/cgroup itself. */
+function pureCgroupV2(): boolean {
+  try {
+    return readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .some((l) => l.split(' ')[4] === '/sys/fs/cgroup' && / - cgroup2 /.test(l));
+  } catch {
+    return false;
+  }
+}
+
 export default async function spec(a: GlobalArgs & { bundle: string }): Promise<void> {
   const path = join(a.bundle, 'config.json');
   try {
-    writeFileSync(path, JSON.stringify(defaultSpec(), null, '\t') + '\n', { flag: 'wx', mode: 0o666 });
+    writeFileSync(path, JSON.stringify(defaultSpec(pureCgroupV2()), null, '\t') + '\n', { flag: 'wx', mode: 0o666 });
   } catch (e) {
     if (errnoCode(e) === 'EEXIST') throw new TsrcError(`File ${path} exists. Remove it first`);
     if (errnoCode(e) === 'ENOENT') throw new TsrcError(`bundle directory ${a.bundle} does not exist`);

@@ -2,7 +2,7 @@
 // a container's limits land in its v2 cgroup, the cgroup namespace is rooted there, pause uses
 // cgroup.freeze, and nothing is left after delete. Kept small: everything is slow under emulation.
 import t from 'tap';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Harness, cgroupVersion, haveRoot } from '../helpers/tsrc.js';
 // @ts-expect-error: plain ESM script without types
@@ -14,6 +14,14 @@ if (haveRoot(t)) {
   t.equal(cgroupVersion(), 'v2', 'this test runs on a pure cgroup v2 host');
   const h = new Harness('v2rt');
   t.teardown(() => h.cleanup());
+
+  t.test('spec adds a cgroup namespace on pure cgroup v2, as runc does', async (t) => {
+    const dir = join(h.work, 'spec');
+    mkdirSync(dir);
+    t.equal(h.tsrc(['spec', '--bundle', dir]).status, 0);
+    const types = (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).linux.namespaces as Array<{ type: string }>).map((n) => n.type);
+    t.ok(types.includes('cgroup'), `namespaces: ${types.join(', ')}`);
+  });
 
   t.test('limits, cgroup namespace, pause and cleanup on cgroup v2', async (t) => {
     const id = `v2-${process.pid}`;

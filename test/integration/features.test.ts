@@ -1,7 +1,7 @@
 // Config features beyond the basic lifecycle, each checked from inside or from /proc.
 import t from 'tap';
 import { closeSync, existsSync, openSync, readFileSync, readlinkSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Harness, REPO, TSRC, TSRC_LAUNCHER, haveRoot } from '../helpers/tsrc.js';
 import type { Config } from '../helpers/tsrc.js';
@@ -187,6 +187,12 @@ if (haveRoot(t)) {
     t.equal(h.tsrc(['spec', '--bundle', dir]).status, 0);
     const c = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
     t.match(c, { ociVersion: '1.3.0', process: { args: ['sh'] }, root: { path: 'rootfs' } });
+    // runc as the control: a cgroup namespace only on a pure cgroup v2 host (not on this v1 one).
+    const runcDir = join(h.work, 'runc-spec');
+    mkdirSync(runcDir);
+    execFileSync('runc', ['spec'], { cwd: runcDir });
+    const types = (f: string) => (JSON.parse(readFileSync(f, 'utf8')).linux.namespaces as Array<{ type: string }>).map((n) => n.type).sort();
+    t.same(types(join(dir, 'config.json')), types(join(runcDir, 'config.json')), "the namespaces runc's spec has on this host");
     const again = h.tsrc(['spec', '--bundle', dir]);
     t.equal(again.status, 1);
     t.match(again.stderr, /exists/);
