@@ -99,6 +99,13 @@ async function setUp(o: CreateOptions, spec: Spec, bundle: string, dir: string, 
   const fifo = execFifoPath(dir);
   // The manager only computes paths here; the plan is decided (and refused) before anything exists.
   const cg: CgroupManager = createCgroupManager({ cgroupsPath: linux.cgroupsPath, id: o.id, systemd: o.systemdCgroup });
+  // runc's checks of a cgroup that is already there: an init cloned into a frozen one would stop
+  // in D state before it could report (create would hang); joining a busy one is only warned about.
+  if (cg.exists()) {
+    if (cg.isFrozen()) throw new TsrcError("container's cgroup unexpectedly frozen");
+    const busy = cg.pids().length;
+    if (busy) log.warn(`container's cgroup is not empty: ${busy} process(es) found`);
+  }
   const plan = buildPlan(spec, {
     bundle,
     execFifo: fifo,
