@@ -56,6 +56,7 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
   for (const w of checkSemantics(spec)) log.warn(w);
   requireProcess(spec);
   checkRootDirectory(spec, bundle);
+  log.debug(`create ${o.id}: ${join(bundle, 'config.json')} is valid (ociVersion ${spec.ociVersion})`);
   // runc's rules: the pty master must go somewhere, and a console socket needs a terminal.
   const terminal = spec.process?.terminal === true;
   if (terminal && !o.consoleSocket && !o.ownConsole) throw new TsrcError('cannot allocate tty if tsrc will detach without setting console socket');
@@ -106,6 +107,7 @@ async function setUp(o: CreateOptions, spec: Spec, bundle: string, dir: string, 
     const busy = cg.pids().length;
     if (busy) log.warn(`container's cgroup is not empty: ${busy} process(es) found`);
   }
+  log.debug(`create ${o.id}: cgroup ${cg.mode}${o.systemdCgroup ? ' (systemd)' : ''} at ${[...new Set(Object.values(cg.paths))].join(', ')}`);
   const plan = buildPlan(spec, {
     bundle,
     execFifo: fifo,
@@ -140,6 +142,7 @@ async function setUp(o: CreateOptions, spec: Spec, bundle: string, dir: string, 
   cg.create();
   state.cgroup.created = cg.created;
   cg.apply({ ...linux.resources, devices: deviceCgroupRules(spec) });
+  log.debug(`create ${o.id}: cgroup created (${cg.created.length} new directories) and its resources set`);
 
   const stateJson = (status: string, pid: number) => JSON.stringify({ ...publicState(state, 'creating'), status, pid });
   const h = spec.hooks ?? {};
@@ -210,6 +213,7 @@ async function setUp(o: CreateOptions, spec: Spec, bundle: string, dir: string, 
   if (!st) throw new TsrcError('container init exited during create');
   state.pid = init.pid;
   state.pidStartTime = st.startTime;
+  log.debug(`create ${o.id}: init pid ${init.pid} set up (${plan.mounts.length} mounts, clone flags 0x${plan.cloneFlags.toString(16)}), waiting on ${fifo}`);
   if (notify && listenerPath) {
     const { sendToSeccompAgent } = await import('./seccomp-agent.js');
     await sendToSeccompAgent(notify, listenerPath, plan.seccomp?.listenerMetadata ?? '', init.pid, { ...publicState(state, 'creating'), pid: init.pid });

@@ -1,5 +1,6 @@
 // `delete`: stop what is left, remove the cgroup and state, then run poststop hooks.
 import { TsrcError } from '../util/errors.js';
+import { log } from '../util/log.js';
 import { removeCgroup } from './cgroup-ops.js';
 import { runHooksWarnOnFailure } from './hooks.js';
 import { signalAll } from './kill.js';
@@ -18,6 +19,7 @@ export async function deleteContainer(c: Container, force: boolean): Promise<voi
       // runc deletes a created (never started) container without --force: containerd relies on it.
       if (status !== 'created' && !force) throw new TsrcError(`cannot delete container ${c.id} that is not stopped: ${status}`);
       signalAll(c, SIGKILL);
+      log.debug(`delete ${c.id}: ${status} container killed (SIGKILL)`);
       // Frozen tasks only act on SIGKILL once thawed.
       if (status === 'paused') c.cgroup().thaw();
       if (!waitGone(c.state.pid, c.state.pidStartTime, 10_000)) throw new TsrcError(`container ${c.id}: init ${c.state.pid} did not exit after SIGKILL`);
@@ -38,6 +40,7 @@ async function destroy(c: Container): Promise<void> {
   }
   await removeCgroup(cg);
   removeContainerDir(c.dir);
+  log.debug(`delete ${c.id}: cgroup and state directory ${c.dir} removed`);
 }
 
 async function runPoststop(c: Container): Promise<void> {

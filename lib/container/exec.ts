@@ -139,6 +139,7 @@ export async function execInContainer(c: Container, o: ExecOptions): Promise<num
       throw e;
     }
   }
+  log.debug(`exec ${c.id}: ${process.args?.[0]} runs as pid ${handle.pid} in the container's namespaces and cgroup`);
   if (o.pidFile) writeFileAtomic(resolve(o.pidFile), String(handle.pid), 0o644);
   if (o.detach) return 0;
 

@@ -44,6 +44,7 @@ export async function runHook(kind: string, index: number, hook: Hook, state: st
   if (result.err) throw new TsrcError(`${what}: ${result.err.message}`);
   if (result.timedOut) throw new TsrcError(`${what}: timed out after ${hook.timeout}s`);
   if (result.code !== 0) throw new TsrcError(`${what}: ${result.signal ? `killed by ${result.signal}` : `exit status ${result.code}`}${tail}`);
+  log.debug(`${what}: exit status 0`);
 }
 
 export async function runHooks(kind: string, hooks: readonly Hook[], state: string): Promise<void> {

@@ -1,5 +1,6 @@
 // `kill`: signal the init, or with --all every process in the container's cgroup.
 import { NotRunningError } from '../util/errors.js';
+import { log } from '../util/log.js';
 import type { Container } from './load.js';
 
 function signalPid(pid: number, sig: number): void {
@@ -32,4 +33,5 @@ export async function killContainer(c: Container, sig: number, all: boolean): Pr
   if (stopped) throw new NotRunningError();
   if (all) signalAll(c, sig);
   else signalPid(c.state.pid, sig);
+  log.debug(`kill ${c.id}: signal ${sig} sent to ${all ? 'every process in its cgroup' : `init pid ${c.state.pid}`}`);
 }

@@ -1,5 +1,6 @@
 // `start`: release the init blocked on the exec fifo, then run poststart hooks.
 import { TsrcError } from '../util/errors.js';
+import { log } from '../util/log.js';
 import { releaseInit } from './fifo.js';
 import { runHooksWarnOnFailure } from './hooks.js';
 import { lockContainer } from './lock.js';
@@ -13,6 +14,7 @@ export async function startContainer(c: Container): Promise<void> {
     if (status === 'stopped') throw new TsrcError('cannot start a container that has stopped');
     if (status !== 'created') throw new TsrcError(`cannot start an already ${status} container`);
     releaseInit(execFifoPath(c.dir));
+    log.debug(`start ${c.id}: init pid ${c.state.pid} released through its exec fifo`);
   } finally {
     unlock();
   }

@@ -37,9 +37,13 @@ function write(level: Level, msg: string): void {
 }
 
 export const log = {
+  /** --debug: what each step did, to the log, or to stderr without one (as runc). */
   debug(msg: string): void {
-    if (opts.debug) write('debug', msg);
+    if (!opts.debug) return;
+    if (opts.file) write('debug', msg);
+    else process.stderr.write(formatLine('debug', msg, opts.format));
   },
+
   info(msg: string): void {
     write('info', msg);
   },

@@ -83,6 +83,9 @@ bool cli_parse(int argc, char **argv, struct parsed *p)
 				v = inline_value ? inline_value : "true";
 				if (strcmp(v, "true") && strcmp(v, "false"))
 					return false;
+				/* --debug lines are written by the Node CLI, which says what each step did. */
+				if (!strcmp(o->name, "debug") && !strcmp(v, "true"))
+					return false;
 			} else if (inline_value) {
 				v = inline_value;
 			} else if (i + 1 < argc) {

@@ -213,6 +213,22 @@ if (haveRoot(t)) {
     t.equal(badHelp.status, 3, 'with -h too');
   });
 
+  t.test('--debug says what each step did (to --log, as runc)', async (t) => {
+    const b = await bundle('sleep 100');
+    const logFile = join(h.work, 'debug.log');
+    const g = { global: ['--debug', '--log', logFile], bin: TSRC_LAUNCHER };
+    t.equal(h.tsrc(['run', '--detach', '--bundle', b.dir, b.id], g).status, 0);
+    t.equal(h.tsrc(['exec', b.id, 'true'], g).status, 0);
+    t.equal(h.tsrc(['kill', b.id, 'KILL'], g).status, 0);
+    await new Promise((r) => setTimeout(r, 300));
+    t.equal(h.tsrc(['delete', b.id], g).status, 0);
+    const lines = readFileSync(logFile, 'utf8').trim().split('\n');
+    t.ok(lines.every((l) => / level=debug msg="/.test(l)), 'only debug lines');
+    for (const re of [/create \S+: .*config\.json is valid/, /create \S+: cgroup created/, /create \S+: init pid \d+ set up/, /start \S+: init pid \d+ released/, /exec \S+: true runs as pid \d+/, /kill \S+: signal 9 sent to init pid \d+/, /delete \S+: cgroup and state directory .* removed/]) {
+      t.ok(lines.some((l) => re.test(l)), String(re));
+    }
+  });
+
   t.test('--version prints runc-style lines', async (t) => {
     const r = h.tsrc(['--version']);
     t.match(r.stdout, /^tsrc version \d+\.\d+\.\d+\ncommit: ([0-9a-f]{40}(-dirty)?|unknown)\nspec: 1\.3\.0\nlibseccomp: \d+\.\d+\.\d+\n$/);
