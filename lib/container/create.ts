@@ -193,7 +193,8 @@ async function setUp(o: CreateOptions, spec: Spec, bundle: string, dir: string, 
       await runHooks('createRuntime', hookSteps(h.createRuntime), s);
       if (h.createContainer?.length) {
         const { runInContainer } = await import('../sys/init-runner.js');
-        for (const hook of hookSteps(h.createContainer)) await runInContainer(pid, hook, s, hook.timeout);
+        // runc runs them in the container's root (not yet pivoted to: its host path, as mounted there).
+        for (const hook of hookSteps(h.createContainer)) await runInContainer(pid, hook, s, hook.timeout, plan.rootfs);
       }
     },
     hookState: (pid) => stateJson('created', pid),

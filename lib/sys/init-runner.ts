@@ -354,14 +354,14 @@ function tail(label: string, s: string): string {
 
 /**
  * Runs `hook` inside every namespace of process `pid` that differs from ours (user first, mount
- * last), with `stdin` on its standard input; cwd "/". Resolves when it exits 0; rejects with
+ * last), with `stdin` on its standard input, in `cwd` (there). Resolves when it exits 0; rejects with
  * its exit status and output, with "timed out" after timeoutSec (0 = none; the hook is killed),
  * or with InitError when entering the namespaces or exec failed.
  */
-export function runInContainer(pid: number, hook: Hook, stdin: string, timeoutSec: number): Promise<void> {
+export function runInContainer(pid: number, hook: Hook, stdin: string, timeoutSec: number, cwd = '/'): Promise<void> {
   let frame: Buffer;
   try {
-    frame = encodeEnter({ pid, nsFlags: ALL_NAMESPACES, path: hook.path, args: hook.args.length ? hook.args : [hook.path], env: hook.env, cwd: '/' });
+    frame = encodeEnter({ pid, nsFlags: ALL_NAMESPACES, path: hook.path, args: hook.args.length ? hook.args : [hook.path], env: hook.env, cwd });
   } catch (e) {
     return Promise.reject(e);
   }

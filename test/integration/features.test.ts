@@ -103,7 +103,7 @@ if (haveRoot(t)) {
 
   t.test('createContainer and startContainer hooks run in the container', async (t) => {
     const hook = join(h.work, 'inside-hook.sh');
-    writeFileSync(hook, '#!/bin/sh\nreadlink /proc/self/ns/uts > "$1"\n');
+    writeFileSync(hook, '#!/bin/sh\nreadlink /proc/self/ns/uts > "$1"; pwd > "$1.cwd"\n');
     chmodSync(hook, 0o755);
     const b = await bundle('readlink /proc/self/ns/uts; cat /tmp/start-hook-ns', (c) => {
       c.root.readonly = false;
@@ -119,6 +119,7 @@ if (haveRoot(t)) {
     t.equal(fromStart, own, 'startContainer ran in the container uts namespace');
     t.equal(readFileSync(join(h.work, 'cc-ns'), 'utf8').trim(), own, 'createContainer ran in the container uts namespace');
     t.not(own, readlinkSync('/proc/self/ns/uts'), 'not the host uts namespace');
+    t.equal(readFileSync(join(h.work, 'cc-ns.cwd'), 'utf8').trim(), join(b.dir, 'rootfs'), "createContainer's cwd is the container's root, as runc");
   });
 
   t.test('user namespace: mapped ids, devices bound, owned rootfs', async (t) => {
