@@ -1,19 +1,12 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultSpec } from './default-spec.js';
+import { fstypeAt } from '../util/mounted.js';
 import { TsrcError, errnoCode } from '../util/errors.js';
 import type { GlobalArgs } from './main.js';
 
 /** As runc decides it (IsCgroup2UnifiedMode): cgroup2 mounted at /sys/fs/cgroup itself. */
-function pureCgroupV2(): boolean {
-  try {
-    return readFileSync('/proc/self/mountinfo', 'utf8')
-      .split('\n')
-      .some((l) => l.split(' ')[4] === '/sys/fs/cgroup' && / - cgroup2 /.test(l));
-  } catch {
-    return false;
-  }
-}
+const pureCgroupV2 = (): boolean => fstypeAt('/sys/fs/cgroup') === 'cgroup2';
 
 export default async function spec(a: GlobalArgs & { bundle: string }): Promise<void> {
   const path = join(a.bundle, 'config.json');

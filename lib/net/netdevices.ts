@@ -33,6 +33,9 @@ function run(argv: string[], what: string): string {
 /** `ip` in the network namespace of pid (the container's), or in ours without one. */
 const ip = (pid: number | null, args: string[]): string[] => (pid === null ? ['ip', ...args] : ['nsenter', `--net=/proc/${pid}/ns/net`, '--', 'ip', ...args]);
 
+/** The devices in the container's network namespace. */
+const links = (pid: number, at: string): Link[] => JSON.parse(run(ip(pid, ['-j', 'link', 'show']), `${at}: cannot list the container's devices`)) as Link[];
+
 /** Permanent (not dynamic) addresses of global scope: what RFC 3549 and the spec say to keep. */
 export function keptAddresses(link: Link): AddrInfo[] {
   return (link.addr_info ?? []).filter((a) => a.scope === 'global' && !a.dynamic && (a.family === 'inet' || a.family === 'inet6'));
@@ -45,12 +48,11 @@ export function moveNetDevices(pid: number, devices: Record<string, { name?: str
     const [link] = JSON.parse(run(ip(null, ['-j', 'addr', 'show', 'dev', host]), `${at}: cannot read the device`)) as Link[];
     // Checked before the move: the kernel moves the device under its own name first and only then
     // fails the rename (EEXIST), which would leave it in a namespace that dies with the container.
-    const present = JSON.parse(run(ip(pid, ['-j', 'link', 'show']), `${at}: cannot list the container's devices`)) as Link[];
-    if (!target.includes('%d') && present.some((l) => l.ifname === target)) throw new TsrcError(`${at}: the container's network namespace already has a device named ${target}`);
+    if (!target.includes('%d') && links(pid, at).some((l) => l.ifname === target)) throw new TsrcError(`${at}: the container's network namespace already has a device named ${target}`);
     // One RTM_NEWLINK: the device moves, then takes its new name (a %d template is numbered).
     run(ip(null, ['link', 'set', 'dev', host, 'netns', String(pid), 'name', target]), `${at}: cannot move it into the container's network namespace as ${target}`);
     // Its name there (a template was numbered): same ifindex unless the namespace had it taken.
-    const there = JSON.parse(run(ip(pid, ['-j', 'link', 'show']), `${at}: cannot list the container's devices`)) as Link[];
+    const there = links(pid, at);
     const moved = there.find((l) => l.ifindex === link.ifindex && (!link.address || l.address === link.address)) ?? there.find((l) => link.address && l.address === link.address);
     if (!moved) throw new TsrcError(`${at}: moved, but not found in the container's network namespace`);
     for (const a of keptAddresses(link)) {

@@ -202,12 +202,11 @@ export function processPlan(spec: Spec, ctx: PlanContext): ProcessPlan {
     terminal: p.terminal ?? false,
     // An empty HOME= counts as none, as Go's Getenv (hence runc) sees it.
     homeFromPasswd: !(p.env ?? []).some((kv) => kv.startsWith('HOME=') && kv.length > 5),
-    // Only where the host has AppArmor: lsm.ts refused it otherwise.
-    ...(p.apparmorProfile ? { apparmorProfile: p.apparmorProfile } : {}),
-    // Only where the host has SELinux and its policy knows the label: lsm.ts refused it otherwise.
-    ...(p.selinuxLabel ? { selinuxLabel: p.selinuxLabel } : {}),
     consoleSize: p.consoleSize ? { height: p.consoleSize.height, width: p.consoleSize.width } : null,
     ...defined({
+      // Only where the host has that LSM (and SELinux's policy knows the label): lsm.ts refused them otherwise.
+      apparmorProfile: p.apparmorProfile || undefined,
+      selinuxLabel: p.selinuxLabel || undefined,
       personality: personalityPlan(spec.linux),
       scheduler: schedulerPlan(p),
       ioPriority: ioPriorityPlan(p),

@@ -3,6 +3,7 @@
 // exec) process.execCPUAffinity. Names become the kernel's numbers; CPU and node lists become
 // bitmasks of 64-bit words, as sched_setaffinity(2) and set_mempolicy(2) take them.
 import type { Linux, Process } from '../spec/types.js';
+import { listMembers } from '../util/cpu-list.js';
 import type { CpuAffinityPlan, MemoryPolicyPlan, SchedulerPlan } from './types.js';
 
 /** <linux/personality.h>: PER_LINUX, PER_LINUX32. */
@@ -34,17 +35,11 @@ export const MAX_NODE = 1023;
 
 /** "0-3,7" → its members; throws a message for what the kernel's list format would not take. */
 export function parseList(list: string, max: number): number[] {
-  const out = new Set<number>();
-  for (const part of list.split(',')) {
-    const m = /^\s*(\d+)(?:-(\d+))?\s*$/.exec(part);
-    if (!m) throw new Error(`"${part}" is not a number or a range`);
-    const lo = Number(m[1]);
-    const hi = m[2] === undefined ? lo : Number(m[2]);
-    if (hi < lo) throw new Error(`range ${part} ends before it starts`);
-    if (hi > max) throw new Error(`${hi} is above the highest allowed, ${max}`);
-    for (let i = lo; i <= hi; i++) out.add(i);
-  }
-  return [...out].sort((a, b) => a - b);
+  const r = listMembers(list, max, false);
+  if (Array.isArray(r)) return r;
+  if (r.kind === 'syntax') throw new Error(`"${r.part}" is not a number or a range`);
+  if (r.kind === 'backwards') throw new Error(`range ${r.part} ends before it starts`);
+  throw new Error(`${r.value} is above the highest allowed, ${max}`);
 }
 
 /** Members → a bitmask in as few 64-bit words as hold the highest one. */

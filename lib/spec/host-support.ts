@@ -3,6 +3,7 @@
 // being dropped). lsm.ts does the same for the LSM fields.
 import { existsSync, readFileSync } from 'node:fs';
 import { MAX_NODE, parseList } from '../plan/process-tuning.js';
+import { fstypeAt } from '../util/mounted.js';
 import { specError } from './errors.js';
 import { ptr } from './pointer.js';
 import type { Spec } from './types.js';
@@ -10,19 +11,11 @@ import type { Spec } from './types.js';
 const RESCTRL = '/sys/fs/resctrl';
 const NODES_ONLINE = '/sys/devices/system/node/online';
 
-function resctrlMounted(): boolean {
-  try {
-    return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === RESCTRL && / - resctrl /.test(l));
-  } catch {
-    return false;
-  }
-}
-
 export function checkHostSupport(spec: Spec, file: string): void {
   const linux = spec.linux ?? {};
   if (linux.intelRdt) {
     // Applying it needs RDT hardware to test against, which no machine this is built on has.
-    const why = resctrlMounted() ? 'tsrc cannot apply Intel RDT settings yet' : `Intel RDT is not available on this host (no resctrl filesystem mounted at ${RESCTRL})`;
+    const why = fstypeAt(RESCTRL) === 'resctrl' ? 'tsrc cannot apply Intel RDT settings yet' : `Intel RDT is not available on this host (no resctrl filesystem mounted at ${RESCTRL})`;
     throw specError(file, '/linux/intelRdt', why);
   }
   const mp = linux.memoryPolicy as { mode: string; nodes?: string; flags?: string[] } | undefined;

@@ -4,6 +4,7 @@
 // afterwards, so systemd's view and the kernel's agree. Names and D-Bus types are systemd's
 // (org.freedesktop.systemd1(5), systemd.resource-control(5)).
 import type { CpuResources, Resources } from '../../spec/types.js';
+import { listMembers } from '../../util/cpu-list.js';
 import { int, invalid, uint } from '../resources/context.js';
 import { sharesToWeight, swapToV2 } from '../resources/convert.js';
 import { Variant } from './dbus/marshal.js';
@@ -49,19 +50,14 @@ export function unitProperties(unit: SystemdUnit, pid: number, mode: 'v1' | 'v2'
  * AllowedCPUs/AllowedMemoryNodes (byte 0 holds CPUs 0-7, lowest bit first).
  */
 export function rangeToBits(list: string, field: string): Buffer {
-  const bits = new Set<number>();
-  for (const raw of list.split(',')) {
-    const r = raw.trim();
-    if (r === '') continue;
-    const m = /^(\d+)(?:-(\d+))?$/.exec(r);
-    if (!m) throw invalid(field, `${JSON.stringify(list)} is not a list like "0-3,7"`);
-    const lo = Number(m[1]);
-    const hi = m[2] === undefined ? lo : Number(m[2]);
-    if (lo > hi) throw invalid(field, `${JSON.stringify(list)}: range ${r} goes backwards`);
-    if (hi > 65535) throw invalid(field, `${JSON.stringify(list)}: ${hi} is beyond any CPU or memory node number`);
-    for (let i = lo; i <= hi; i++) bits.add(i);
+  const bits = listMembers(list, 65535, true);
+  const q = JSON.stringify(list);
+  if (!Array.isArray(bits)) {
+    if (bits.kind === 'syntax') throw invalid(field, `${q} is not a list like "0-3,7"`);
+    if (bits.kind === 'backwards') throw invalid(field, `${q}: range ${bits.part} goes backwards`);
+    throw invalid(field, `${q}: ${bits.value} is beyond any CPU or memory node number`);
   }
-  if (bits.size === 0) throw invalid(field, `${JSON.stringify(list)} names no CPU or node`);
+  if (bits.length === 0) throw invalid(field, `${q} names no CPU or node`);
   const out = Buffer.alloc(Math.floor(Math.max(...bits) / 8) + 1);
   for (const b of bits) out[b >> 3] |= 1 << (b & 7);
   return out;
